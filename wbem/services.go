@@ -113,3 +113,10 @@ type Services interface {
 	// cancelled.
 	Close() error
 }
+
+// Connector opens the Services of a namespace for the caller whose
+// identity ctx carries. The engine implements it; transports serve
+// requests through it.
+type Connector interface {
+	Services(ctx context.Context, namespace string) (Services, error)
+}

@@ -52,6 +52,20 @@ type Call struct {
 	// Services lets the provider call back into the object manager, in the
 	// same namespace, as the caller.
 	Services wbem.Services
+	// Host is the provider host the call runs in, for resource accounting.
+	Host Host
+}
+
+// Host is the provider host (the isolation unit a provider runs in, WMI's
+// WmiPrvSE). Providers account the memory they hold for calls with Alloc
+// and Free; a host over its memory quota is stopped: its calls end with
+// WBEM_E_QUOTA_VIOLATION and the next call starts a fresh host.
+type Host interface {
+	// Alloc accounts n bytes; it fails with WBEM_E_QUOTA_VIOLATION when
+	// the host goes over its quota (and the host is then stopped).
+	Alloc(n int64) error
+	// Free returns n accounted bytes.
+	Free(n int64)
 }
 
 // Arg returns in-parameter name, or NULL when the client did not send it.

@@ -47,6 +47,7 @@ type Call struct {
 	done   chan struct{}
 	out    *cim.Instance
 	err    error
+	goErr  error // the engine's own error value, when in-process
 }
 
 // Start starts path.method asynchronously on svc and returns its Call.
@@ -88,6 +89,9 @@ func (c *Call) SetStatus(flags int32, hr status.HRESULT, param string, errObj *c
 		c.events = append(c.events, Event{Kind: EventProgress, Current: cur, Total: total, Message: param})
 	case StatusComplete:
 		c.err = ErrorFromStatus(hr, param, errObj)
+		if c.goErr != nil && c.err != nil {
+			c.err = c.goErr
+		}
 		if c.err != nil {
 			c.out = nil
 		}
@@ -98,6 +102,13 @@ func (c *Call) SetStatus(flags int32, hr status.HRESULT, param string, errObj *c
 	}
 	c.wake()
 	return status.WBEM_S_NO_ERROR
+}
+
+// FinalError implements FinalErrorReceiver.
+func (c *Call) FinalError(err error) {
+	c.mu.Lock()
+	c.goErr = err
+	c.mu.Unlock()
 }
 
 func (c *Call) wake() {

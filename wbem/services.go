@@ -120,3 +120,11 @@ type Services interface {
 type Connector interface {
 	Services(ctx context.Context, namespace string) (Services, error)
 }
+
+// FinalErrorReceiver is an optional interface of ObjectSink. An in-process
+// object manager calls FinalError with the Go error of a failed operation
+// just before the final SetStatus, so that callers keep details (such as
+// an exact CIM status code) that the __ExtendedStatus object cannot carry.
+type FinalErrorReceiver interface {
+	FinalError(err error)
+}

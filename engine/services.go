@@ -1,0 +1,546 @@
+package engine
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gowbem/gowbem/cim"
+	"github.com/gowbem/gowbem/provider"
+	"github.com/gowbem/gowbem/security"
+	"github.com/gowbem/gowbem/status"
+	"github.com/gowbem/gowbem/wbem"
+)
+
+// Services is the engine's wbem.Services for one namespace and one client
+// connection. It keeps the connection's table of asynchronous operations
+// (keyed by sink, for CancelAsyncCall) and its outstanding-call quota.
+type Services struct {
+	e  *Engine
+	ns string
+
+	mu      sync.Mutex
+	bySink  map[wbem.ObjectSink]*op
+	pending int
+	closed  bool
+}
+
+var _ wbem.Services = (*Services)(nil)
+
+// Namespace implements wbem.Services.
+func (s *Services) Namespace() string { return s.ns }
+
+// --- operation table ---
+
+// register adds o to the table, enforcing the per-connection and engine
+// quotas (DD-27).
+func (s *Services) register(o *op) error {
+	e := s.e
+	if e.pending.Add(1) > int64(e.opts.MaxPending) {
+		e.pending.Add(-1)
+		return errQuota("engine pending")
+	}
+	s.mu.Lock()
+	if s.closed || s.bySink == nil {
+		s.mu.Unlock()
+		e.pending.Add(-1)
+		return status.New(status.WBEM_E_INVALID_OPERATION, "the services object is closed")
+	}
+	if s.pending >= e.opts.MaxPendingPerConnection {
+		s.mu.Unlock()
+		e.pending.Add(-1)
+		return errQuota("connection pending")
+	}
+	s.pending++
+	o.nextSameSink = s.bySink[o.sink]
+	s.bySink[o.sink] = o
+	s.mu.Unlock()
+	return nil
+}
+
+// unregister removes o from the table.
+func (s *Services) unregister(o *op) {
+	s.mu.Lock()
+	head := s.bySink[o.sink]
+	if head == o {
+		if o.nextSameSink == nil {
+			delete(s.bySink, o.sink)
+		} else {
+			s.bySink[o.sink] = o.nextSameSink
+		}
+	} else {
+		for p := head; p != nil; p = p.nextSameSink {
+			if p.nextSameSink == o {
+				p.nextSameSink = o.nextSameSink
+				break
+			}
+		}
+	}
+	o.nextSameSink = nil
+	s.pending--
+	s.mu.Unlock()
+	s.e.pending.Add(-1)
+}
+
+// ops returns the pending operations.
+func (s *Services) ops() []*op {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*op, 0, s.pending)
+	for _, head := range s.bySink {
+		for o := head; o != nil; o = o.nextSameSink {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (s *Services) cancelAll(code status.HRESULT) {
+	for _, o := range s.ops() {
+		o.cancel(code)
+	}
+}
+
+// CancelAsyncCall implements wbem.Services (spec §2.6): every pending
+// operation of sink gets one final SetStatus(WBEM_E_CALL_CANCELLED) and
+// its provider context is cancelled; the provider is not otherwise told
+// (a provider that ignores its context runs to completion and its later
+// callbacks are dropped). It does not wait for a callback in progress.
+func (s *Services) CancelAsyncCall(sink wbem.ObjectSink) error {
+	if sink == nil {
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink is nil")
+	}
+	if !reflect.TypeOf(sink).Comparable() {
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink must be a pointer (comparable) value")
+	}
+	s.mu.Lock()
+	var list []*op
+	for o := s.bySink[sink]; o != nil; o = o.nextSameSink {
+		list = append(list, o)
+	}
+	s.mu.Unlock()
+	if len(list) == 0 {
+		return status.New(status.WBEM_E_NOT_FOUND, "no pending call uses this sink")
+	}
+	for _, o := range list {
+		o.cancel(status.WBEM_E_CALL_CANCELLED)
+	}
+	return nil
+}
+
+// Close implements wbem.Services: pending calls end with
+// WBEM_E_CALL_CANCELLED and further calls fail.
+func (s *Services) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancelAll(status.WBEM_E_CALL_CANCELLED)
+	s.e.forget(s)
+	return nil
+}
+
+// --- method execution ---
+
+// ExecMethodAsync implements wbem.Services (spec §13.1).
+func (s *Services) ExecMethodAsync(ctx context.Context, path, method string, in *cim.Instance, flags int32, wctx *cim.NamedValues, sink wbem.ObjectSink) error {
+	// Step 1: argument checks, answered synchronously (A2).
+	switch {
+	case sink == nil:
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink is nil")
+	case path == "":
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "object path is empty")
+	case method == "":
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "method name is empty")
+	case flags&^wbem.FlagSendStatus != 0:
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "flags 0x%X are not allowed for ExecMethodAsync (0 or 0x80)", flags)
+	case len(method) > 255:
+		return status.New(status.WBEM_E_METHOD_NAME_TOO_WIDE, "method name longer than 255 characters")
+	case s.e.shuttingDown():
+		return status.New(status.WBEM_E_SHUTTING_DOWN, "the object manager is shutting down")
+	}
+	if !reflect.TypeOf(sink).Comparable() {
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink must be a pointer (comparable) value")
+	}
+	return s.start(ctx, path, method, in, flags, wctx, sink)
+}
+
+// start registers the operation, performs the checks that need no
+// provider (steps 4–9) and hands the call to a worker of its provider
+// host. Check failures become the final status, delivered asynchronously.
+func (s *Services) start(ctx context.Context, path, method string, in *cim.Instance, flags int32, wctx *cim.NamedValues, sink wbem.ObjectSink) error {
+	o := &op{
+		svc: s, sink: sink, flags: flags, sendStatus: flags&wbem.FlagSendStatus != 0,
+		pathText: path, method: method, caller: ctx,
+	}
+	if err := s.register(o); err != nil {
+		return err
+	}
+	if err := s.prepare(ctx, o, in, wctx); err != nil {
+		go o.SetStatus(err)
+		return nil
+	}
+	if t := s.e.opts.OperationTimeout; t > 0 {
+		o.started = time.Now()
+		o.timer = time.AfterFunc(t, func() { o.cancel(status.WBEM_E_PROVIDER_TIMED_OUT) })
+	}
+	if ctx.Done() != nil {
+		o.stopWatch = context.AfterFunc(ctx, func() { o.cancel(status.WBEM_E_CALL_CANCELLED) })
+	}
+	if err := s.e.sched.submit(o.host, o); err != nil {
+		if o.stopWatch != nil {
+			o.stopWatch()
+		}
+		if o.timer != nil {
+			o.timer.Stop()
+		}
+		s.unregister(o)
+		return err
+	}
+	return nil
+}
+
+// prepare performs steps 4–9 and 11 of spec §13.1 and fills o.call.
+func (s *Services) prepare(ctx context.Context, o *op, in *cim.Instance, wctx *cim.NamedValues) error {
+	p, err := s.parsePath(o.pathText)
+	if err != nil {
+		return err
+	}
+	if err := s.e.authorize(ctx, s.ns, security.MethodExecute); err != nil {
+		return err
+	}
+	ent, err := s.e.resolveDispatch(s.ns, p.Class, o.method)
+	if err != nil {
+		return err
+	}
+	if len(p.Keys) > 0 || p.Singleton {
+		if p, err = normalizeKeys(ent.class, p); err != nil {
+			return err
+		}
+	}
+	if ent.method == nil {
+		return ent.err
+	}
+	if ent.err != nil && status.Code(ent.err) == status.WBEM_E_METHOD_DISABLED {
+		return ent.err
+	}
+	isClassPath := len(p.Keys) == 0 && !p.Singleton
+	if isClassPath && !ent.method.IsStatic() {
+		return status.New(status.WBEM_E_INVALID_METHOD_PARAMETERS,
+			"method %s.%s is not static; call it on an instance path", ent.class.Name, ent.method.Name)
+	}
+	inParams, err := checkInParams(ent.method, in)
+	if err != nil {
+		return err
+	}
+	o.entry = ent
+	o.host = ent.host
+	o.call = provider.Call{
+		Namespace: s.ns, PathText: o.pathText, Path: p, Class: ent.class, Method: ent.method,
+		In: inParams, Flags: o.flags & wbem.FlagSendStatus, Context: wctx,
+		Caller: security.IdentityFrom(ctx), Services: s,
+	}
+	if ent.err != nil && (isClassPath || ent.bypass) {
+		// Nothing to fetch: the resolution error stands.
+		return ent.err
+	}
+	if o.host == nil {
+		// The implementing class may differ for the target's own class;
+		// prepareTarget decides on the worker. Queue on a placeholder.
+		o.host = s.e.hostFor(s.ns, "")
+	}
+	return nil
+}
+
+// parsePath parses an object path and checks its server and namespace
+// against this connection (P9, P10).
+func (s *Services) parsePath(text string) (*cim.ObjectPath, error) {
+	p, err := cim.ParsePath(text)
+	if err != nil {
+		return nil, err
+	}
+	if p.Server != "" && !s.e.isLocalServer(p.Server) {
+		return nil, status.New(status.WBEM_E_NOT_SUPPORTED, "server %s is not this object manager", p.Server)
+	}
+	if p.Namespace != "" && !sameNamespace(p.Namespace, s.ns) {
+		return nil, status.New(status.WBEM_E_INVALID_NAMESPACE, "namespace %s is not %s", p.Namespace, s.ns)
+	}
+	return p, nil
+}
+
+func sameNamespace(a, b string) bool {
+	return strings.EqualFold(strings.ReplaceAll(a, `\`, "/"), strings.ReplaceAll(b, `\`, "/"))
+}
+
+// prepareTarget runs on the worker: for an instance path it fetches the
+// target (spec §13.1 step 10), switches to the target's own class when it
+// is a subclass, and settles the implementing class and host.
+func (o *op) prepareTarget() error {
+	c := &o.call
+	p := c.Path
+	if len(p.Keys) == 0 && !p.Singleton {
+		return o.entry.err
+	}
+	if o.entry.bypass {
+		return o.entry.err
+	}
+	s := o.svc
+	target, err := s.getInstance(o, p, c.Class)
+	if err != nil {
+		return err
+	}
+	c.Target = target
+	if !strings.EqualFold(target.ClassName(), c.Class.Name) {
+		ent, err := s.e.resolveDispatch(s.ns, target.ClassName(), c.Method.Name)
+		if err != nil {
+			return err
+		}
+		if ent.method == nil {
+			return ent.err
+		}
+		o.entry = ent
+		c.Class, c.Method = ent.class, ent.method
+		if ent.host != nil {
+			o.host = ent.host
+		}
+	}
+	if o.entry.err != nil {
+		return o.entry.err
+	}
+	o.host = o.entry.host
+	return nil
+}
+
+// ExecMethod implements wbem.Services: the synchronous mode, built on the
+// asynchronous one (spec §13.2). If ctx ends first, the call is cancelled.
+func (s *Services) ExecMethod(ctx context.Context, path, method string, in *cim.Instance, wctx *cim.NamedValues) (*cim.Instance, error) {
+	c, err := wbem.Start(ctx, s, path, method, in, 0, wctx)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		_ = c.Cancel()
+		<-c.Done()
+	}
+	return c.Wait(context.Background())
+}
+
+// --- reads ---
+
+// GetClass implements wbem.Services.
+func (s *Services) GetClass(ctx context.Context, className string) (*cim.Class, error) {
+	if err := s.e.authorize(ctx, s.ns, security.Enable); err != nil {
+		return nil, err
+	}
+	c, err := s.e.repo.GetClass(s.ns, className)
+	if err != nil {
+		return nil, classErr(err, className)
+	}
+	return c, nil
+}
+
+func classErr(err error, className string) error {
+	if status.Code(err) == status.WBEM_E_NOT_FOUND {
+		return status.New(status.WBEM_E_NOT_FOUND, "class %s does not exist", className)
+	}
+	return err
+}
+
+// EnumerateClasses implements wbem.Services.
+func (s *Services) EnumerateClasses(ctx context.Context, superClass string, deep bool) ([]*cim.Class, error) {
+	if err := s.e.authorize(ctx, s.ns, security.Enable); err != nil {
+		return nil, err
+	}
+	cs, err := s.e.repo.Classes(s.ns, superClass, deep)
+	return cs, classErr(err, superClass)
+}
+
+// EnumerateClassNames implements wbem.Services.
+func (s *Services) EnumerateClassNames(ctx context.Context, superClass string, deep bool) ([]string, error) {
+	if err := s.e.authorize(ctx, s.ns, security.Enable); err != nil {
+		return nil, err
+	}
+	ns, err := s.e.repo.ClassNames(s.ns, superClass, deep)
+	return ns, classErr(err, superClass)
+}
+
+// GetQualifier implements wbem.Services.
+func (s *Services) GetQualifier(ctx context.Context, name string) (*cim.QualifierDecl, error) {
+	if err := s.e.authorize(ctx, s.ns, security.Enable); err != nil {
+		return nil, err
+	}
+	return s.e.repo.QualifierDecl(s.ns, name)
+}
+
+// EnumerateQualifiers implements wbem.Services.
+func (s *Services) EnumerateQualifiers(ctx context.Context) ([]*cim.QualifierDecl, error) {
+	if err := s.e.authorize(ctx, s.ns, security.Enable); err != nil {
+		return nil, err
+	}
+	return s.e.repo.QualifierDecls(s.ns)
+}
+
+// GetInstance implements wbem.Services: static instances come from the
+// repository, instances of provider-backed classes from their instance
+// provider.
+func (s *Services) GetInstance(ctx context.Context, path string) (*cim.Instance, error) {
+	if err := s.e.authorize(ctx, s.ns, security.Enable); err != nil {
+		return nil, err
+	}
+	p, err := s.parsePath(path)
+	if err != nil {
+		return nil, err
+	}
+	class, err := s.e.repo.GetClass(s.ns, p.Class)
+	if err != nil {
+		return nil, status.New(status.WBEM_E_INVALID_CLASS, "class %s does not exist", p.Class)
+	}
+	if len(p.Keys) == 0 && !p.Singleton {
+		return nil, status.New(status.WBEM_E_INVALID_OBJECT_PATH, "%s is a class path, not an instance path", path)
+	}
+	if p, err = normalizeKeys(class, p); err != nil {
+		return nil, err
+	}
+	return s.getInstance(ctx, p, class)
+}
+
+// instanceHost returns the loaded host serving instances of class, or nil
+// for classes whose instances are static.
+func (s *Services) instanceHost(class *cim.Class) (*host, error) {
+	name := class.Qualifiers.Text("Provider")
+	if name == "" {
+		return nil, nil
+	}
+	h := s.e.hostFor(s.ns, name)
+	if err := h.load(); err != nil {
+		return nil, err
+	}
+	if h.instances == nil {
+		return nil, nil
+	}
+	return h, nil
+}
+
+// getInstance fetches the instance at p (keys normalised) of class.
+func (s *Services) getInstance(ctx context.Context, p *cim.ObjectPath, class *cim.Class) (*cim.Instance, error) {
+	h, err := s.instanceHost(class)
+	if err != nil {
+		return nil, err
+	}
+	if h != nil {
+		inst, err := h.instances.GetInstance(ctx, s.instanceRequest(ctx, class, p))
+		if err != nil {
+			return nil, err
+		}
+		if inst == nil {
+			return nil, status.New(status.WBEM_E_NOT_FOUND, "%s does not exist", p.RelPath())
+		}
+		s.locate(inst)
+		return inst, nil
+	}
+	inst, err := s.e.repo.Instance(s.ns, p)
+	if err == nil {
+		s.locate(inst)
+		return inst, nil
+	}
+	// The path may name a base class of the instance's class.
+	subs, _ := s.e.repo.ClassNames(s.ns, class.Name, true)
+	for _, sub := range subs {
+		q := p.Clone()
+		q.Class = sub
+		if inst, err2 := s.e.repo.Instance(s.ns, q); err2 == nil {
+			s.locate(inst)
+			return inst, nil
+		}
+	}
+	return nil, status.New(status.WBEM_E_NOT_FOUND, "%s does not exist", p.RelPath())
+}
+
+func (s *Services) locate(inst *cim.Instance) {
+	if inst.Namespace == "" {
+		inst.Namespace = s.ns
+	}
+	if inst.Server == "" {
+		inst.Server = s.e.server
+	}
+}
+
+func (s *Services) instanceRequest(ctx context.Context, class *cim.Class, p *cim.ObjectPath) *provider.InstanceRequest {
+	return &provider.InstanceRequest{
+		Namespace: s.ns, Class: class, Path: p, Caller: security.IdentityFrom(ctx), Services: s,
+		NewInstance: func(name string) (*cim.Instance, error) {
+			c, err := s.e.repo.GetClass(s.ns, name)
+			if err != nil {
+				return nil, status.New(status.WBEM_E_INVALID_CLASS, "class %s does not exist", name)
+			}
+			i := cim.NewInstance(c)
+			s.locate(i)
+			return i, nil
+		},
+	}
+}
+
+// EnumerateInstances implements wbem.Services. Instances of the class and
+// of every subclass are returned; with deep false, only the class's own.
+func (s *Services) EnumerateInstances(ctx context.Context, className string, deep bool) ([]*cim.Instance, error) {
+	if err := s.e.authorize(ctx, s.ns, security.Enable); err != nil {
+		return nil, err
+	}
+	class, err := s.e.repo.GetClass(s.ns, className)
+	if err != nil {
+		return nil, status.New(status.WBEM_E_INVALID_CLASS, "class %s does not exist", className)
+	}
+	classes := []*cim.Class{class}
+	if deep {
+		subs, err := s.e.repo.Classes(s.ns, class.Name, true)
+		if err != nil {
+			return nil, err
+		}
+		classes = append(classes, subs...)
+	}
+	var out []*cim.Instance
+	for _, c := range classes {
+		h, err := s.instanceHost(c)
+		if err != nil {
+			return nil, err
+		}
+		if h == nil {
+			insts, err := s.e.repo.Instances(s.ns, c.Name, false)
+			if err != nil {
+				return nil, err
+			}
+			for _, i := range insts {
+				s.locate(i)
+			}
+			out = append(out, insts...)
+			continue
+		}
+		err = h.instances.EnumerateInstances(ctx, s.instanceRequest(ctx, c, nil), func(i *cim.Instance) bool {
+			if strings.EqualFold(i.ClassName(), c.Name) {
+				s.locate(i)
+				out = append(out, i)
+			}
+			return ctx.Err() == nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// EnumerateInstanceNames implements wbem.Services.
+func (s *Services) EnumerateInstanceNames(ctx context.Context, className string) ([]*cim.ObjectPath, error) {
+	insts, err := s.EnumerateInstances(ctx, className, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*cim.ObjectPath, len(insts))
+	for i, inst := range insts {
+		out[i] = inst.Path()
+	}
+	return out, nil
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gowbem/gowbem/status"
 )
 
 // Status codes used by the path parser. They are the WBEM HRESULTs of
@@ -485,3 +487,7 @@ func pathParseAny(s string) (*ObjectPath, error) {
 	}
 	return p, err
 }
+
+// Unwrap returns the WBEM code of the error as a status.HRESULT, so that
+// status.Code and errors.Is(err, status.WBEM_E_INVALID_OBJECT_PATH) see it.
+func (e *PathError) Unwrap() error { return status.HRESULT(e.Code) }

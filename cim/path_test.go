@@ -351,7 +351,7 @@ func TestPathRefKeys(t *testing.T) {
 }
 
 // §6.4: connection-level namespace strings.
-func TestParseNamespace(t *testing.T) {
+func TestPathParseNamespace(t *testing.T) {
 	tests := []struct {
 		name     string
 		in       string
@@ -425,7 +425,7 @@ func TestParseNamespace(t *testing.T) {
 }
 
 // DSP0207 untyped WBEM URIs.
-func TestParseURI(t *testing.T) {
+func TestPathParseURI(t *testing.T) {
 	tests := []pathCase{
 		{name: "full", in: `//host:5988/root/cimv2:CIM_Foo.Key1="a",Key2=3`,
 			want: &ObjectPath{Server: "host:5988", Namespace: "root/cimv2", Class: "CIM_Foo",

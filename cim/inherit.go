@@ -53,11 +53,13 @@ func Resolve(decl, super *Class) (*Class, error) {
 
 	// Properties: inherited ones first, overridden in place.
 	c.Properties = make([]*Property, 0, len(super.Properties)+len(decl.Properties))
+	// Resolved classes are immutable, so inherited features are shallow
+	// copies that share values with the superclass.
 	for _, p := range super.Properties {
-		np := p.Clone()
+		np := *p
 		np.Propagated = true
 		np.Qualifiers = propagate(p.Qualifiers)
-		c.Properties = append(c.Properties, np)
+		c.Properties = append(c.Properties, &np)
 	}
 	for _, lp := range decl.Properties {
 		idx := -1
@@ -97,11 +99,16 @@ func Resolve(decl, super *Class) (*Class, error) {
 	// Methods likewise.
 	c.Methods = make([]*Method, 0, len(super.Methods)+len(decl.Methods))
 	for _, m := range super.Methods {
-		nm := m.Clone()
-		nm.Propagated = true
-		nm.Qualifiers = propagate(m.Qualifiers)
-		for _, p := range nm.Parameters {
-			p.Qualifiers = propagateKeep(p.Qualifiers)
+		nm := &Method{
+			Name: m.Name, ReturnType: m.ReturnType, ReturnRefClass: m.ReturnRefClass,
+			ReturnEmbeddedClass: m.ReturnEmbeddedClass, ClassOrigin: m.ClassOrigin,
+			Propagated: true, Qualifiers: propagate(m.Qualifiers),
+			Parameters: make([]*Parameter, len(m.Parameters)),
+		}
+		for i, p := range m.Parameters {
+			np := *p
+			np.Qualifiers = propagateKeep(p.Qualifiers)
+			nm.Parameters[i] = &np
 		}
 		c.Methods = append(c.Methods, nm)
 	}
@@ -164,7 +171,7 @@ func propagate(qs Qualifiers) Qualifiers {
 // propagateKeep marks every qualifier propagated (parameters of an
 // inherited method keep their qualifiers: In/Out must survive).
 func propagateKeep(qs Qualifiers) Qualifiers {
-	out := qs.Clone()
+	out := append(Qualifiers(nil), qs...)
 	for i := range out {
 		out[i].Propagated = true
 	}

@@ -12,32 +12,38 @@ import (
 // Record encoding.
 //
 // Every stored record starts with a tag byte naming its kind and a format
-// version byte, then the fields in a fixed order. Integers are unsigned
-// varints (signed values zig-zag varints), strings a varint length then the
-// UTF-8 bytes. The encoding is written by hand with append-style helpers:
-// it is several times faster than encoding/gob or JSON for the deep,
-// qualifier-heavy classes of the CIM Schema and needs no reflection.
+// version byte, then the fields in a fixed order. Counts and unsigned
+// integers are uvarints, signed integers zig-zag varints, strings a uvarint
+// length then the UTF-8 bytes, booleans one byte. The encoding is written
+// by hand with append-style helpers: it needs no reflection and no mirror
+// types (the fields of cim.Value are unexported, so gob or JSON would need
+// hand-written marshalers anyway), and decoding a class costs little more
+// than the allocations of its cim structures.
 //
 //	class     'C' 1 name super quals nprops prop* nmethods method*
-//	prop      name type flags arraysize refclass embclass quals default:value
-//	method    name rettype retref retemb flags quals nparams param*
-//	param     name type flags arraysize refclass embclass quals
-//	qualifier name flavor flags value
-//	qualdecl  'Q' 1 name type flags arraysize scopes flavor default:value
+//	prop      name type array arraysize refclass embclass quals default
+//	method    name rettype retref retemb quals nparams param*
+//	param     name type array arraysize refclass embclass quals
+//	quals     n (name flavor propagated value)*
+//	qualdecl  'Q' 1 name type array arraysize scopes flavor default
 //	instance  'I' 1 object
 //	object    class namespace server nprops (name value)*
 //	value     hdr payload      hdr = type | 0x20 array | 0x40 not-NULL
 //
 // A value's payload depends on its type: booleans one byte, unsigned
 // integers and char16 a uvarint, signed integers a zig-zag varint, real32
-// four and real64 eight little-endian IEEE bytes (so NaN payloads and
+// four and real64 eight little-endian IEEE bytes (so NaN payloads, -0 and
 // infinities survive), strings and datetimes a string, references the
-// parsed object path (server, namespace, class, singleton, keys with their
-// kinds) and embedded instances an object. An array is a count followed by
-// one full value per element, so NULL elements keep their place.
+// parsed object path (server, namespace, class, singleton, then the key
+// count plus one, 0 for a nil key list, and each key's name, kind and text)
+// and embedded instances an object. A NULL value has no payload. An array
+// is a count followed by one full value per element, so NULL elements keep
+// their place.
 //
 // Only the declared form of a class is stored: ClassOrigin, Propagated and
-// the Derivation are recomputed by cim.Resolve when the class is read.
+// the Derivation are recomputed by cim.Resolve when the class is read. A
+// decoder meeting a version it does not know fails with ErrCorrupt; a
+// later format adds a version and keeps decoding the old one.
 
 // Record tags and the current format version of each record kind.
 const (
@@ -68,7 +74,7 @@ func errCorrupt(what string) error {
 // encoder appends to a byte slice.
 type encoder struct{ b []byte }
 
-func (e *encoder) byte(c byte)     { e.b = append(e.b, c) }
+func (e *encoder) byte(c byte)      { e.b = append(e.b, c) }
 func (e *encoder) uvarint(n uint64) { e.b = binary.AppendUvarint(e.b, n) }
 func (e *encoder) varint(n int64)   { e.b = binary.AppendVarint(e.b, n) }
 func (e *encoder) str(s string) {

@@ -111,3 +111,39 @@ func TestConcurrentReadersAndWriter(t *testing.T) {
 		}
 	})
 }
+
+// TestCacheStaleReader pins the cache protocol down deterministically: a
+// reader whose snapshot predates a commit resolves the old class, and must
+// not put it into the cache after the commit.
+func TestCacheStaleReader(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r *Repository) {
+		const ns = "root/cimv2"
+		putClasses(t, r, ns, newClass("S_Base", "", prop("A", cim.String)), newClass("S_Sub", "S_Base"))
+		r.cache.clear()
+		err := r.View(func(tx *Tx) error {
+			// A writer commits while this snapshot is open (another
+			// goroutine, as a real writer would be).
+			done := make(chan error)
+			go func() {
+				done <- r.Update(func(w *Tx) error {
+					_, err := w.PutClass(ns, newClass("S_Base", "", prop("B", cim.String)))
+					return err
+				})
+			}()
+			if err := <-done; err != nil {
+				return err
+			}
+			old, err := tx.GetClass(ns, "S_Sub")
+			if err == nil && propNames(old) != "A" {
+				t.Errorf("snapshot sees S_Sub %s", propNames(old))
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := r.GetClass(ns, "S_Sub"); propNames(c) != "B" {
+			t.Errorf("S_Sub after the commit: %s", propNames(c))
+		}
+	})
+}

@@ -58,9 +58,15 @@
 // name order and ClassNames needs no decoding. The children index answers
 // "direct subclasses of X" with one prefix scan and "all classes" with one
 // pass, which is how listing the 1,400 classes of the CIM Schema stays in
-// the low milliseconds. The record encoding (codec.go) is a hand-written,
-// versioned binary format; the instance key scheme is described in
-// instance.go.
+// the low milliseconds.
+//
+// An instance is filed under its key root, the topmost superclass with the
+// same key properties (CIM_System for a CIM_ComputerSystem), and its
+// canonical keys: the key properties sorted by name, as name=value with
+// typed values in canonical text and strings lower-cased. So "5" and 5 name
+// the same uint32 key, keys are unique across a key hierarchy, and a path
+// naming a superclass finds an instance of a subclass, as in WMI. The
+// record encoding (codec.go) is a hand-written, versioned binary format.
 //
 // # Crash safety and locking
 //

@@ -50,14 +50,14 @@ func abstract(c *cim.Class) *cim.Class {
 	return c
 }
 
-func update(t *testing.T, r *Repository, fn func(tx *Tx) error) {
+func update(t testing.TB, r *Repository, fn func(tx *Tx) error) {
 	t.Helper()
 	if err := r.Update(fn); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 }
 
-func putClasses(t *testing.T, r *Repository, ns string, classes ...*cim.Class) {
+func putClasses(t testing.TB, r *Repository, ns string, classes ...*cim.Class) {
 	t.Helper()
 	update(t, r, func(tx *Tx) error {
 		for _, c := range classes {
@@ -88,7 +88,7 @@ func wantCode(t *testing.T, err error, want status.HRESULT) {
 }
 
 // newInst builds an instance of c with the given property values.
-func newInst(t *testing.T, c *cim.Class, kv ...any) *cim.Instance {
+func newInst(t testing.TB, c *cim.Class, kv ...any) *cim.Instance {
 	t.Helper()
 	i := cim.NewInstance(c)
 	for k := 0; k < len(kv); k += 2 {
@@ -99,7 +99,7 @@ func newInst(t *testing.T, c *cim.Class, kv ...any) *cim.Instance {
 	return i
 }
 
-func mustParsePath(t *testing.T, s string) *cim.ObjectPath {
+func mustParsePath(t testing.TB, s string) *cim.ObjectPath {
 	t.Helper()
 	p, err := cim.ParsePath(s)
 	if err != nil {

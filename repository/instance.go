@@ -52,7 +52,9 @@ func keySignature(c *cim.Class) string {
 func (tx *Tx) keyRoot(n nsRef, c *cim.Class, over map[string]*cim.Class) (string, error) {
 	sig := keySignature(c)
 	root := c
-	if sig != "@" {
+	// WMI system classes identify instances per class: a method and an
+	// instance registration of one provider are two objects.
+	if sig != "@" && !IsSystemClass(c.Name) {
 		for depth := 0; root.SuperClass != "" && depth < maxDepth; depth++ {
 			skey := lower(root.SuperClass)
 			sc := over[skey]
@@ -128,8 +130,14 @@ func (tx *Tx) storageKey(n nsRef, c *cim.Class, value func(p *cim.Property) (cim
 		return append(b, '@'), nil
 	}
 	keys := c.Keys()
-	slices.SortFunc(keys, func(x, y *cim.Property) int { return strings.Compare(lower(x.Name), lower(y.Name)) })
+	names := make([]string, len(keys))
+	order := make([]int, len(keys))
 	for i, p := range keys {
+		names[i], order[i] = lower(p.Name), i
+	}
+	slices.SortFunc(order, func(x, y int) int { return strings.Compare(names[x], names[y]) })
+	for i, k := range order {
+		p := keys[k]
 		v, err := value(p)
 		if err != nil {
 			return nil, err
@@ -140,7 +148,7 @@ func (tx *Tx) storageKey(n nsRef, c *cim.Class, value func(p *cim.Property) (cim
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(append(b, lower(p.Name)...), '=')
+		b = append(append(b, names[k]...), '=')
 		b = canonicalValue(b, v, n.name)
 	}
 	return b, nil

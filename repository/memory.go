@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 var errNoBucket = errors.New("namespace bucket missing")
@@ -28,7 +29,28 @@ type memState struct {
 
 type memNS struct {
 	name string
-	b    [numBuckets]map[string][]byte
+	b    [numBuckets]*memBucket
+}
+
+// memBucket is one key space. Its sorted key list is built on the first
+// scan and dropped on every change; committed buckets never change, so
+// readers share the list.
+type memBucket struct {
+	m      map[string][]byte
+	sorted atomic.Pointer[[]string]
+}
+
+func (b *memBucket) keys() []string {
+	if k := b.sorted.Load(); k != nil {
+		return *k
+	}
+	k := make([]string, 0, len(b.m))
+	for key := range b.m {
+		k = append(k, key)
+	}
+	slices.Sort(k)
+	b.sorted.Store(&k)
+	return k
 }
 
 func newMemBackend() *memBackend {
@@ -65,7 +87,7 @@ type memStore struct {
 	writable bool
 	done     bool
 	ownMeta  bool
-	ownNS    map[string]bool // namespaces whose memNS this tx copied
+	ownNS    map[string]bool   // namespaces whose memNS this tx copied
 	ownB     map[nsBucket]bool // buckets whose map this tx copied
 }
 
@@ -85,7 +107,7 @@ func (s *memStore) namespaces() map[string]string {
 func (s *memStore) createNamespace(key, name string) error {
 	n := &memNS{name: name}
 	for i := range n.b {
-		n.b[i] = map[string][]byte{}
+		n.b[i] = &memBucket{m: map[string][]byte{}}
 	}
 	s.st.ns[key] = n
 	s.ownNS[key] = true
@@ -115,14 +137,14 @@ func (s *memStore) deleteNamespace(key string) error {
 
 func (s *memStore) get(ns string, b bucket, key []byte) []byte {
 	if n := s.st.ns[ns]; n != nil {
-		return n.b[b][string(key)]
+		return n.b[b].m[string(key)]
 	}
 	return nil
 }
 
-// writableBucket returns the bucket map of ns that this transaction may change,
-// copying the namespace record and the map on first use.
-func (s *memStore) writableBucket(ns string, b bucket) map[string][]byte {
+// writableBucket returns the bucket of ns that this transaction may
+// change, copying the namespace record and the bucket on first use.
+func (s *memStore) writableBucket(ns string, b bucket) *memBucket {
 	n := s.st.ns[ns]
 	if n == nil {
 		return nil
@@ -134,24 +156,30 @@ func (s *memStore) writableBucket(ns string, b bucket) map[string][]byte {
 		s.ownNS[ns] = true
 	}
 	if !s.owned(ns, b) {
-		n.b[b] = maps.Clone(n.b[b])
+		n.b[b] = &memBucket{m: maps.Clone(n.b[b].m)}
 		s.own(ns, b)
 	}
 	return n.b[b]
 }
 
 func (s *memStore) put(ns string, b bucket, key, val []byte) error {
-	m := s.writableBucket(ns, b)
-	if m == nil {
+	bk := s.writableBucket(ns, b)
+	if bk == nil {
 		return errNoBucket
 	}
-	m[string(key)] = bytes.Clone(val)
+	if _, ok := bk.m[string(key)]; !ok {
+		bk.sorted.Store(nil)
+	}
+	bk.m[string(key)] = bytes.Clone(val)
 	return nil
 }
 
 func (s *memStore) del(ns string, b bucket, key []byte) error {
-	if m := s.writableBucket(ns, b); m != nil {
-		delete(m, string(key))
+	if bk := s.writableBucket(ns, b); bk != nil {
+		if _, ok := bk.m[string(key)]; ok {
+			delete(bk.m, string(key))
+			bk.sorted.Store(nil)
+		}
 	}
 	return nil
 }
@@ -161,17 +189,12 @@ func (s *memStore) scan(ns string, b bucket, prefix []byte, fn func(k, v []byte)
 	if n == nil {
 		return
 	}
-	m := n.b[b]
+	bk := n.b[b]
+	keys := bk.keys()
 	p := string(prefix)
-	var keys []string
-	for k := range m {
-		if strings.HasPrefix(k, p) {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !fn([]byte(k), m[k]) {
+	i, _ := slices.BinarySearch(keys, p)
+	for ; i < len(keys) && strings.HasPrefix(keys[i], p); i++ {
+		if !fn([]byte(keys[i]), bk.m[keys[i]]) {
 			return
 		}
 	}

@@ -40,8 +40,8 @@ const (
 	metaCreated = "created"
 )
 
-// DefaultNamespaces are the namespaces a new repository starts with.
-var DefaultNamespaces = []string{"root", "root/cimv2"}
+// defaultNamespaces are the namespaces a new repository starts with.
+var defaultNamespaces = []string{"root", "root/cimv2"}
 
 // Options configures Open.
 type Options struct {
@@ -146,8 +146,12 @@ func lockedError(dir string, waited time.Duration) error {
 			who = fmt.Sprintf(" (pid %d)", pid)
 		}
 	}
-	return fmt.Errorf("%w: %s is in use by another process%s; gave up after %v",
-		ErrLocked, filepath.Join(dir, FileName), who, waited)
+	after := "without waiting"
+	if waited > 0 {
+		after = "after waiting " + waited.String()
+	}
+	return fmt.Errorf("%w: %s is in use by another process%s; gave up %s",
+		ErrLocked, filepath.Join(dir, FileName), who, after)
 }
 
 // processAlive reports whether a process with the id exists (best effort;
@@ -195,7 +199,7 @@ func (r *Repository) init() error {
 			if err := tx.s.putMeta(metaCreated, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
 				return err
 			}
-			for _, ns := range DefaultNamespaces {
+			for _, ns := range defaultNamespaces {
 				if err := tx.CreateNamespace(ns); err != nil {
 					return err
 				}

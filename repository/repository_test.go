@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gowbem/gowbem/cim"
 	"github.com/gowbem/gowbem/status"
@@ -895,7 +896,7 @@ func TestLockedInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	_, err = Open(dir, Options{Timeout: 50 * 1e6})
+	_, err = Open(dir, Options{Timeout: 50 * time.Millisecond})
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("second Open: %v", err)
 	}

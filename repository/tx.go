@@ -1,6 +1,7 @@
 package repository
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 
@@ -328,7 +329,7 @@ func (tx *Tx) descendants(n nsRef, ckey string) []child {
 func (tx *Tx) allClasses(n nsRef) []child {
 	var out []child
 	tx.s.scan(n.key, bChildren, nil, func(k, v []byte) bool {
-		i := strings.IndexByte(string(k), 0)
+		i := bytes.IndexByte(k, 0)
 		out = append(out, child{key: string(k[i+1:]), name: string(v)})
 		return true
 	})

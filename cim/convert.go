@@ -63,7 +63,7 @@ func Convert(v Value, t Type, array bool) (Value, error) {
 	case t.IsReal() && (v.typ.IsNumeric()):
 		f := v.Float64()
 		if t == Real32 {
-			if !math.IsInf(f, 0) && !math.IsNaN(f) && math.Abs(f) > math.MaxFloat32 {
+			if !math.IsInf(f, 0) && math.IsInf(float64(float32(f)), 0) {
 				return Value{}, outOfRange(v, t)
 			}
 			return NewReal32(float32(f)), nil

@@ -18,6 +18,12 @@ type CompileOptions struct {
 	Namespace string
 	// Parse sets the parsing limits.
 	Parse Options
+	// KeepExisting, when set, is asked for every class the MOF declares
+	// that already exists; when it returns true the existing class is
+	// kept as it is (and the declaration is only checked). wbemd uses it
+	// so that its built-in providers' subsets of DMTF classes (CIM_*)
+	// never replace a CIM Schema the user compiled.
+	KeepExisting func(namespace, class string) bool
 }
 
 // Result lists what a compilation added or replaced, as "namespace:name"
@@ -41,6 +47,12 @@ type Result struct {
 // Compile parses the MOF files (following includes) and compiles them into
 // r in ONE transaction: a file with any error changes nothing. Errors
 // carry file:line:col.
+//
+// Each file in paths is a compilation unit of its own (with the files it
+// includes): it starts in opts.Namespace with no class flags, and its
+// aliases are not seen by the other files, as if each were given to a
+// separate run of the compiler. Qualifier declarations and classes, once
+// compiled, are seen by the files that follow.
 func Compile(r *repository.Repository, paths []string, opts CompileOptions) (*Result, error) {
 	var files []*File
 	for _, p := range paths {
@@ -67,16 +79,9 @@ func CompileSource(r *repository.Repository, name string, src []byte, opts Compi
 func compileFiles(r *repository.Repository, files []*File, opts CompileOptions) (*Result, error) {
 	var res *Result
 	err := r.Update(func(tx *repository.Tx) error {
-		c := newCompiler(tx, opts)
-		for _, f := range files {
-			for p := range f.All() {
-				if err := c.production(p); err != nil {
-					return err
-				}
-			}
-		}
-		res = c.res
-		return nil
+		var err error
+		res, err = CompileTx(tx, files, opts)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -85,10 +90,13 @@ func compileFiles(r *repository.Repository, files []*File, opts CompileOptions) 
 }
 
 // CompileTx compiles parsed files into an open transaction; the caller
-// commits or rolls back.
+// commits or rolls back. Each file is a compilation unit of its own, as
+// for Compile. files are entry files (their includes are followed through
+// the include pragmas), such as the first file ParseFile returns.
 func CompileTx(tx *repository.Tx, files []*File, opts CompileOptions) (*Result, error) {
 	c := newCompiler(tx, opts)
 	for _, f := range files {
+		c.startUnit()
 		for p := range f.All() {
 			if err := c.production(p); err != nil {
 				return nil, err
@@ -100,13 +108,17 @@ func CompileTx(tx *repository.Tx, files []*File, opts CompileOptions) (*Result, 
 
 // compiler holds the state of one compilation.
 type compiler struct {
-	tx         *repository.Tx
-	ns         string
-	res        *Result
-	quals      map[string]*cim.QualifierDecl // "ns\x00lowername" -> declaration
-	warned     map[string]bool
-	aliases    map[string]*aliased
-	classFlags string
+	tx      *repository.Tx
+	opts    CompileOptions
+	defNS   string // the namespace each compilation unit starts in
+	ns      string
+	nsPos   Pos // the namespace pragma that chose ns; zero for defNS
+	res     *Result
+	quals   map[string]*cim.QualifierDecl // "ns\x00lowername" -> declaration
+	warned  map[string]bool
+	aliases map[string]*aliased
+	// createOnly and updateOnly are set by #pragma classflags.
+	createOnly, updateOnly bool
 }
 
 // aliased is an instance named with "as $alias".
@@ -122,10 +134,18 @@ func newCompiler(tx *repository.Tx, opts CompileOptions) *compiler {
 	}
 	ns, _ = NamespaceName(ns)
 	return &compiler{
-		tx: tx, ns: ns, res: &Result{},
+		tx: tx, opts: opts, defNS: ns, ns: ns, res: &Result{},
 		quals: make(map[string]*cim.QualifierDecl), warned: make(map[string]bool),
-		aliases: make(map[string]*aliased),
 	}
+}
+
+// startUnit resets the state scoped to one compilation unit (a file given
+// to Compile and its includes): the namespace, the class flags and the
+// aliases.
+func (c *compiler) startUnit() {
+	c.ns, c.nsPos = c.defNS, Pos{}
+	c.createOnly, c.updateOnly = false, false
+	c.aliases = make(map[string]*aliased)
 }
 
 // errorAt returns a positioned error, keeping err's WBEM code in the
@@ -142,11 +162,20 @@ func (c *compiler) warn(pos Pos, format string, args ...any) {
 	c.res.Warnings = append(c.res.Warnings, &Error{File: pos.File, Line: pos.Line, Col: pos.Col, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (c *compiler) ensureNamespace() error {
+// ensureNamespace creates the current namespace when it is missing. An
+// error is returned positioned at pos or, when a namespace pragma chose the
+// namespace, at that pragma.
+func (c *compiler) ensureNamespace(pos Pos) error {
 	if c.tx.HasNamespace(c.ns) {
 		return nil
 	}
-	return c.tx.CreateNamespace(c.ns)
+	if err := c.tx.CreateNamespace(c.ns); err != nil {
+		if c.nsPos.IsValid() {
+			return errorAt(c.nsPos, fmt.Errorf("#pragma namespace: %w", err))
+		}
+		return errorAt(pos, err)
+	}
+	return nil
 }
 
 func (c *compiler) production(p Production) error {
@@ -158,8 +187,8 @@ func (c *compiler) production(p Production) error {
 	case *ClassDecl:
 		return c.class(p)
 	case *InstanceDecl:
-		if err := c.ensureNamespace(); err != nil {
-			return errorAt(p.Pos, err)
+		if err := c.ensureNamespace(p.Pos); err != nil {
+			return err
 		}
 		_, err := c.instance(p, true)
 		return err
@@ -179,11 +208,10 @@ func (c *compiler) pragma(p *Pragma) error {
 		if !abs {
 			name = c.ns + "/" + name
 		}
-		c.ns = name
+		c.ns, c.nsPos = name, p.Pos
 		return nil
 	case p.Is("classflags"):
-		c.classFlags = strings.ToLower(p.Value())
-		return nil
+		return c.classFlagsPragma(p)
 	case p.Is("locale"), p.Is("instancelocale"), p.Is("source"), p.Is("nonlocal"), p.Is("nonlocaltype"),
 		p.Is("autorecover"), p.Is("deleteclass"), p.Is("deleteinstance"), p.Is("instanceflags"), p.Is("qualifierflags"):
 		if p.Is("deleteclass") || p.Is("deleteinstance") {
@@ -192,6 +220,38 @@ func (c *compiler) pragma(p *Pragma) error {
 		return nil
 	}
 	c.warn(p.Pos, "unknown #pragma %s ignored", p.Name)
+	return nil
+}
+
+// classFlagsPragma reads #pragma classflags: one or more strings, each
+// holding flags separated by commas, as in classflags("forceupdate",
+// "updateonly"). createonly refuses to replace an existing class,
+// updateonly to create a new one; safeupdate and forceupdate are accepted
+// and change nothing (a class that conflicts with its subclasses or
+// instances is always refused). The flags hold until the next classflags
+// pragma of the compilation unit.
+func (c *compiler) classFlagsPragma(p *Pragma) error {
+	c.createOnly, c.updateOnly = false, false
+	for _, a := range p.Args {
+		if a.Kind != LitString {
+			c.warn(a.Pos, "#pragma classflags: %s argument ignored (flags are strings such as \"createonly\")", a.Kind)
+			continue
+		}
+		for _, f := range strings.Split(a.Str, ",") {
+			switch strings.ToLower(strings.TrimSpace(f)) {
+			case "createonly":
+				c.createOnly = true
+			case "updateonly":
+				c.updateOnly = true
+			case "safeupdate", "forceupdate", "":
+			default:
+				c.warn(a.Pos, "unknown class flag %q ignored", strings.TrimSpace(f))
+			}
+		}
+	}
+	if c.createOnly && c.updateOnly {
+		return errorfAt(p.Pos, "#pragma classflags: createonly and updateonly exclude each other")
+	}
 	return nil
 }
 
@@ -234,8 +294,8 @@ func cimType(t DataType) cim.Type {
 }
 
 func (c *compiler) qualifierDecl(q *QualifierDecl) error {
-	if err := c.ensureNamespace(); err != nil {
-		return errorAt(q.Pos, err)
+	if err := c.ensureNamespace(q.Pos); err != nil {
+		return err
 	}
 	d := &cim.QualifierDecl{Name: q.Name, Type: cimType(q.Type), IsArray: q.IsArray, ArraySize: q.ArraySize}
 	if !d.Type.Valid() || d.Type == cim.Reference || d.Type == cim.Object {
@@ -295,8 +355,8 @@ func (c *compiler) qualifiers(qs []*Qualifier, scope cim.Scope, where string) (c
 		var cq cim.Qualifier
 		cq.Name = q.Name
 		if d == nil {
-			if !c.warned[strings.ToLower(q.Name)] {
-				c.warned[strings.ToLower(q.Name)] = true
+			if k := c.ns + "\x00" + strings.ToLower(q.Name); !c.warned[k] {
+				c.warned[k] = true
 				c.warn(q.Pos, "qualifier %s is used without a declaration in %s; its type is taken from the value", q.Name, c.ns)
 			}
 			v, err := c.untypedLiteral(q.Value)
@@ -382,8 +442,8 @@ func embeddedClass(qs cim.Qualifiers) (string, bool) {
 }
 
 func (c *compiler) class(d *ClassDecl) error {
-	if err := c.ensureNamespace(); err != nil {
-		return errorAt(d.Pos, err)
+	if err := c.ensureNamespace(d.Pos); err != nil {
+		return err
 	}
 	if len(d.Name) > 255 {
 		return errorAt(d.Pos, status.New(status.WBEM_E_CLASS_NAME_TOO_WIDE, "class name longer than 255 characters"))
@@ -421,18 +481,20 @@ func (c *compiler) class(d *ClassDecl) error {
 			cls.Methods = append(cls.Methods, m)
 		}
 	}
-	exists := false
-	if _, err := c.tx.GetClass(c.ns, d.Name); err == nil {
-		exists = true
-	}
-	switch c.classFlags {
-	case "createonly":
-		if exists {
+	if c.createOnly || c.updateOnly {
+		_, err := c.tx.GetClass(c.ns, d.Name)
+		exists := err == nil
+		switch {
+		case c.createOnly && exists:
 			return errorAt(d.Pos, status.New(status.WBEM_E_ALREADY_EXISTS, "class %s already exists (#pragma classflags(\"createonly\"))", d.Name))
-		}
-	case "updateonly":
-		if !exists {
+		case c.updateOnly && !exists:
 			return errorAt(d.Pos, status.New(status.WBEM_E_NOT_FOUND, "class %s does not exist (#pragma classflags(\"updateonly\"))", d.Name))
+		}
+	}
+	if c.opts.KeepExisting != nil && c.opts.KeepExisting(c.ns, d.Name) {
+		if _, err := c.tx.GetClass(c.ns, d.Name); err == nil {
+			c.warn(d.Pos, "class %s exists; kept as it is", d.Name)
+			return nil
 		}
 	}
 	if _, err := c.tx.PutClass(c.ns, cls); err != nil {
@@ -551,11 +613,16 @@ func (c *compiler) instance(d *InstanceDecl, top bool) (*cim.Instance, error) {
 		return nil, errorAt(d.Pos, status.New(status.WBEM_E_INVALID_CLASS, "instance of %s: no such class in %s", d.Class, c.ns))
 	}
 	inst := cim.NewInstance(class)
+	given := make(map[*cim.Property]bool, len(d.Props))
 	for _, pv := range d.Props {
 		p := class.Property(pv.Name)
 		if p == nil {
 			return nil, errorAt(pv.Pos, status.New(status.WBEM_E_NOT_FOUND, "class %s has no property %s", class.Name, pv.Name))
 		}
+		if given[p] {
+			return nil, errorfAt(pv.Pos, "instance of %s: property %s given twice", class.Name, pv.Name)
+		}
+		given[p] = true
 		v, err := c.literal(pv.Value, p.Type, p.IsArray, p.EmbeddedClass, class.Name+"."+p.Name)
 		if err != nil {
 			return nil, err
@@ -617,7 +684,7 @@ func (c *compiler) literal(l *Literal, t cim.Type, array bool, embedded, where s
 		return v, nil
 	}
 	bad := func() (cim.Value, error) {
-		return cim.Value{}, errorAt(l.Pos, status.New(status.WBEM_E_TYPE_MISMATCH, "%s: a %s value cannot be %s", where, l.Kind, t))
+		return cim.Value{}, errorAt(l.Pos, status.New(status.WBEM_E_TYPE_MISMATCH, "%s: %s %s value cannot be %s", where, article(l.Kind.String()), l.Kind, t))
 	}
 	wrap := func(v cim.Value, err error) (cim.Value, error) {
 		if err != nil {
@@ -656,10 +723,20 @@ func (c *compiler) literal(l *Literal, t cim.Type, array bool, embedded, where s
 		if !t.IsReal() {
 			return bad()
 		}
-		if l.RealOverflow || (t == cim.Real32 && !math.IsInf(l.Real, 0) && math.Abs(l.Real) > math.MaxFloat32) {
+		if t == cim.Real32 {
+			// A literal fits real32 when it rounds to a finite float32:
+			// 3.4028235e+38, the shortest form of the largest float32, is
+			// a little above math.MaxFloat32 and rounds down to it.
+			f := float32(l.Real)
+			if l.RealOverflow || math.IsInf(float64(f), 0) {
+				return cim.Value{}, errorAt(l.Pos, status.New(status.WBEM_E_VALUE_OUT_OF_RANGE, "%s: %s does not fit %s", where, l.Text, t))
+			}
+			return cim.NewReal32(f), nil
+		}
+		if l.RealOverflow {
 			return cim.Value{}, errorAt(l.Pos, status.New(status.WBEM_E_VALUE_OUT_OF_RANGE, "%s: %s does not fit %s", where, l.Text, t))
 		}
-		return wrap(cim.Convert(cim.NewReal64(l.Real), t, false))
+		return cim.NewReal64(l.Real), nil
 	case LitChar16:
 		switch {
 		case t == cim.Char16:
@@ -705,6 +782,14 @@ func (c *compiler) literal(l *Literal, t cim.Type, array bool, embedded, where s
 		return c.embed(l.Pos, inst, embedded, where)
 	}
 	return bad()
+}
+
+// article returns "an" before a vowel, else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // pathless says why an instance cannot have an object path, or "".

@@ -31,7 +31,7 @@ type host struct {
 	impl      any
 	methods   provider.MethodProvider
 	instances provider.InstanceProvider
-	called    atomic.Bool // a provider call has been attempted (for ProviderName)
+	closed    bool // guarded by loadMu: the host is stopped for good
 
 	mem    atomic.Int64
 	killed atomic.Bool
@@ -58,7 +58,6 @@ func (e *Engine) hostFor(ns, name string) *host {
 // registration exists, creates the provider from the registry and calls
 // Initialize. Failures are not cached: the next call tries again.
 func (h *host) load() error {
-	h.called.Store(true)
 	if h.ready.Load() {
 		return nil
 	}
@@ -68,6 +67,12 @@ func (h *host) load() error {
 		return nil
 	}
 	e := h.e
+	if h.closed {
+		if h.killed.Load() {
+			return status.New(status.WBEM_E_QUOTA_VIOLATION, "provider host %s was stopped", h.name)
+		}
+		return status.New(status.WBEM_E_SHUTTING_DOWN, "provider host %s is closed", h.name)
+	}
 	reg, err := e.registration(h.ns, h.name)
 	if err != nil {
 		e.trace(TraceEvent{Kind: "LoadOperationFailureEvent", Namespace: h.ns, Provider: h.name, Code: status.Code(err), Detail: err.Error()})
@@ -172,6 +177,9 @@ func (h *host) kill(quota string, value int64) {
 		delete(e.hosts, h.key)
 	}
 	e.hostsMu.Unlock()
+	// Forget cached dispatch to h before any final status goes out: a
+	// client may call again from its sink, and must get a fresh host.
+	e.dispatch.Clear()
 	e.mu.Lock()
 	all := make([]*Services, 0, len(e.services))
 	for s := range e.services {
@@ -180,24 +188,28 @@ func (h *host) kill(quota string, value int64) {
 	e.mu.Unlock()
 	for _, s := range all {
 		for _, o := range s.ops() {
-			if o.host == h {
+			if o.onHost(h) {
 				o.cancel(status.WBEM_E_QUOTA_VIOLATION)
 			}
 		}
 	}
-	e.dispatch.Clear()
 	h.close()
 }
 
-// close releases the provider.
+// close releases the provider and stops the host for good. The provider
+// fields are left as they are: workers that loaded the host before may
+// still be reading them, without a lock.
 func (h *host) close() {
 	h.loadMu.Lock()
 	defer h.loadMu.Unlock()
+	if h.closed {
+		return
+	}
+	h.closed = true
+	h.ready.Store(false)
 	if c, ok := h.impl.(provider.Closer); ok {
 		if err := c.Close(); err != nil {
 			h.e.log.Warn("provider close failed", "provider", h.name, "err", err)
 		}
 	}
-	h.impl, h.methods, h.instances = nil, nil, nil
-	h.ready.Store(false)
 }

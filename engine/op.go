@@ -35,7 +35,7 @@ type op struct {
 	started    time.Time
 
 	entry *dispatchEntry
-	host  *host
+	host  *host // written under mu once the op is in its table
 	call  provider.Call
 
 	deliverMu  sync.Mutex
@@ -43,6 +43,9 @@ type op struct {
 	inCallback bool
 	cancelled  bool
 	finalSent  bool
+	// atProvider is set when the call reaches its provider host: from
+	// then on failures name the provider (DD-32).
+	atProvider bool
 	cancelCode status.HRESULT
 	done       chan struct{} // provider context; created lazily
 	ctxErr     error
@@ -220,11 +223,14 @@ func (o *op) deliverFinal(err error) {
 	hr := status.Code(err)
 	var errObj *cim.Instance
 	if hr.Failed() {
+		// A cancellation ends with SetStatus(COMPLETE,
+		// WBEM_E_CALL_CANCELLED, NULL, NULL) (spec C4, §2.5, §3.4).
+		cancelled := err == error(status.WBEM_E_CALL_CANCELLED)
 		err = o.describe(err)
 		if r, ok := o.sink.(wbem.FinalErrorReceiver); ok {
 			r.FinalError(err)
 		}
-		if o.flags&wbem.FlagNoErrorObject == 0 {
+		if o.flags&wbem.FlagNoErrorObject == 0 && !cancelled {
 			errObj = cim.NewExtendedStatus(err)
 		}
 	}
@@ -242,13 +248,23 @@ func (o *op) describe(err error) error {
 		e.ParameterInfo = o.pathText
 	}
 	if e.ProviderName == "" {
-		if o.host != nil && o.host.called.Load() {
-			e.ProviderName = o.host.name
+		o.mu.Lock()
+		h, atProvider := o.host, o.atProvider
+		o.mu.Unlock()
+		if atProvider && h != nil {
+			e.ProviderName = h.name
 		} else {
 			e.ProviderName = "Windows Management"
 		}
 	}
 	return &e
+}
+
+// onHost reports whether o runs on host h.
+func (o *op) onHost(h *host) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.host == h
 }
 
 // finish removes the op from its table and drops the sink reference.
@@ -285,7 +301,10 @@ func (o *op) run() {
 		o.SetStatus(err)
 		return
 	}
+	o.mu.Lock()
+	o.atProvider = true
 	h := o.host
+	o.mu.Unlock()
 	if err := h.load(); err != nil {
 		o.SetStatus(err)
 		return

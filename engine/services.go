@@ -35,7 +35,9 @@ func (s *Services) Namespace() string { return s.ns }
 // --- operation table ---
 
 // register adds o to the table, enforcing the per-connection and engine
-// quotas (DD-27).
+// quotas (DD-27). On success it returns with o.mu held, taken before o
+// became visible in the table: the caller finishes setting o up and
+// unlocks it, so that a concurrent cancel never sees a half-built op.
 func (s *Services) register(o *op) error {
 	e := s.e
 	if e.pending.Add(1) > int64(e.opts.MaxPending) {
@@ -54,6 +56,7 @@ func (s *Services) register(o *op) error {
 		return errQuota("connection pending")
 	}
 	s.pending++
+	o.mu.Lock()
 	o.nextSameSink = s.bySink[o.sink]
 	s.bySink[o.sink] = o
 	s.mu.Unlock()
@@ -177,7 +180,10 @@ func (s *Services) start(ctx context.Context, path, method string, in *cim.Insta
 	if err := s.register(o); err != nil {
 		return err
 	}
+	// o.mu is held until o is set up: a cancel, the timer or the context
+	// watch that get at o meanwhile wait for it.
 	if err := s.prepare(ctx, o, in, wctx); err != nil {
+		o.mu.Unlock()
 		go o.SetStatus(err)
 		return nil
 	}
@@ -189,15 +195,22 @@ func (s *Services) start(ctx context.Context, path, method string, in *cim.Insta
 		o.stopWatch = context.AfterFunc(ctx, func() { o.cancel(status.WBEM_E_CALL_CANCELLED) })
 	}
 	if err := s.e.sched.submit(o.host, o); err != nil {
-		if o.stopWatch != nil {
-			o.stopWatch()
+		// Refused: o never started. Mark it ended so that a timer or
+		// watch firing now does nothing, and keep the sink untouched (A2).
+		o.finalSent, o.cancelled = true, true
+		o.cancelCtxLocked(context.Canceled)
+		stop, t := o.stopWatch, o.timer
+		o.mu.Unlock()
+		if stop != nil {
+			stop()
 		}
-		if o.timer != nil {
-			o.timer.Stop()
+		if t != nil {
+			t.Stop()
 		}
 		s.unregister(o)
 		return err
 	}
+	o.mu.Unlock()
 	return nil
 }
 
@@ -302,13 +315,17 @@ func (o *op) prepareTarget() error {
 		o.entry = ent
 		c.Class, c.Method = ent.class, ent.method
 		if ent.host != nil {
+			o.mu.Lock()
 			o.host = ent.host
+			o.mu.Unlock()
 		}
 	}
 	if o.entry.err != nil {
 		return o.entry.err
 	}
+	o.mu.Lock()
 	o.host = o.entry.host
+	o.mu.Unlock()
 	return nil
 }
 

@@ -10,10 +10,13 @@
 // The engine knows no wire format. Transports and in-process clients reach
 // it through wbem.Services values returned by Engine.Services.
 //
-// Lock order (outer first): Engine.mu (services set, shutdown state) →
-// Services.mu (operation table) → op.mu (operation state) → scheduler.mu
-// (worker pools). No lock is held while a provider or a client sink is
-// called.
+// Lock order (outer first): Engine.mu (services set) → Services.mu
+// (operation table) → op.mu (operation state) → hostsMu / host.loadMu →
+// scheduler.mu (worker pools). register takes op.mu under Services.mu and
+// start keeps it through the checks (Authorizer, repository, dispatch
+// cache) so that no cancel sees a half-built operation; a slow Authorizer
+// therefore delays a cancel of that call. No lock is held while a
+// provider or a client sink is called.
 package engine
 
 import (
@@ -119,10 +122,18 @@ type Engine struct {
 	hostsMu sync.Mutex
 	hosts   map[hostKey]*host
 
+	// classPaths caches parsed class paths by text (see parsePath);
+	// classPathCount bounds it.
+	classPaths     sync.Map
+	classPathCount atomic.Int64
+
 	// dispatch caches the resolution of (namespace, class, method) to the
 	// implementing class and provider host: map[dispatchKey]*dispatchEntry.
 	dispatch sync.Map
 }
+
+// maxCachedClassPaths bounds the parsed class paths the engine keeps.
+const maxCachedClassPaths = 4096
 
 // ErrShuttingDown is returned for calls made after Shutdown began.
 var ErrShuttingDown = status.WBEM_E_SHUTTING_DOWN
@@ -266,6 +277,7 @@ wait:
 	for _, s := range all {
 		s.cancelAll(status.WBEM_E_SHUTTING_DOWN)
 	}
+	e.sched.close()
 	e.hostsMu.Lock()
 	hosts := make([]*host, 0, len(e.hosts))
 	for _, h := range e.hosts {

@@ -20,10 +20,53 @@ type scheduler struct {
 	// waiting lists hosts that have queued calls and room for a worker,
 	// but found the engine-wide limit reached.
 	waiting []*host
+	// idle holds parked workers, most recently parked last. Reusing a
+	// worker saves a goroutine start and its stack growth per call.
+	idle   []*worker
+	closed bool
+}
+
+// maxIdleWorkers bounds the parked workers kept for reuse.
+const maxIdleWorkers = 256
+
+// worker is a long-lived goroutine that runs provider calls.
+type worker struct{ next chan workItem }
+
+// workItem hands a call to a parked worker; a zero item stops it.
+type workItem struct {
+	h *host
+	o *op
 }
 
 func newScheduler(maxRunning, maxQueue int) *scheduler {
 	return &scheduler{maxRunning: maxRunning, maxQueue: maxQueue}
+}
+
+// close stops the parked workers; busy ones stop when they finish.
+func (s *scheduler) close() {
+	s.mu.Lock()
+	s.closed = true
+	idle := s.idle
+	s.idle = nil
+	s.mu.Unlock()
+	for _, w := range idle {
+		close(w.next)
+	}
+}
+
+// dispatch runs o on a parked worker or a new one; s.mu is held and is
+// released.
+func (s *scheduler) dispatch(h *host, o *op) {
+	if n := len(s.idle); n > 0 {
+		w := s.idle[n-1]
+		s.idle[n-1] = nil
+		s.idle = s.idle[:n-1]
+		s.mu.Unlock()
+		w.next <- workItem{h, o}
+		return
+	}
+	s.mu.Unlock()
+	go s.work(&worker{next: make(chan workItem, 1)}, h, o)
 }
 
 // hostQueue is the per-host part of the scheduler state; scheduler.mu
@@ -63,8 +106,7 @@ func (s *scheduler) submit(h *host, o *op) error {
 	if q.running < q.maxRunning && s.running < s.maxRunning && q.len() == 0 {
 		q.running++
 		s.running++
-		s.mu.Unlock()
-		go s.work(h, o)
+		s.dispatch(h, o)
 		return nil
 	}
 	if q.len() >= q.maxQueue {
@@ -85,8 +127,9 @@ func (s *scheduler) submit(h *host, o *op) error {
 	return nil
 }
 
-// work runs o, then further queued calls, then retires.
-func (s *scheduler) work(h *host, o *op) {
+// work runs o, then further queued calls; then it hands its engine-wide
+// slot to a waiting host, or parks for reuse, or retires.
+func (s *scheduler) work(w *worker, h *host, o *op) {
 outer:
 	for {
 		o.run()
@@ -101,25 +144,34 @@ outer:
 		s.running--
 		// Hand the engine-wide slot to a host that waits for one.
 		for len(s.waiting) > 0 {
-			w := s.waiting[0]
+			wh := s.waiting[0]
 			s.waiting = s.waiting[1:]
-			w.q.waiting = false
-			if w.q.len() == 0 || w.q.running >= w.q.maxRunning {
+			wh.q.waiting = false
+			if wh.q.len() == 0 || wh.q.running >= wh.q.maxRunning {
 				continue
 			}
-			next := w.q.pop()
+			next := wh.q.pop()
 			s.queued--
-			w.q.running++
+			wh.q.running++
 			s.running++
-			if w.q.len() > 0 && w.q.running < w.q.maxRunning {
-				w.q.waiting = true
-				s.waiting = append(s.waiting, w)
+			if wh.q.len() > 0 && wh.q.running < wh.q.maxRunning {
+				wh.q.waiting = true
+				s.waiting = append(s.waiting, wh)
 			}
-			h, o = w, next
+			h, o = wh, next
 			s.mu.Unlock()
 			continue outer
 		}
+		if s.closed || len(s.idle) >= maxIdleWorkers {
+			s.mu.Unlock()
+			return
+		}
+		s.idle = append(s.idle, w)
 		s.mu.Unlock()
-		return
+		item, ok := <-w.next
+		if !ok {
+			return
+		}
+		h, o = item.h, item.o
 	}
 }

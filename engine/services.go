@@ -268,10 +268,22 @@ func (s *Services) prepare(ctx context.Context, o *op, in *cim.Instance, wctx *c
 
 // parsePath parses an object path and checks its server and namespace
 // against this connection (P9, P10).
+//
+// Parsed class paths (no keys) are cached by their text: they are the
+// common case of static method calls, and the cached value is shared, so
+// nothing may modify a path returned here.
 func (s *Services) parsePath(text string) (*cim.ObjectPath, error) {
-	p, err := cim.ParsePath(text)
-	if err != nil {
-		return nil, err
+	var p *cim.ObjectPath
+	if v, ok := s.e.classPaths.Load(text); ok {
+		p = v.(*cim.ObjectPath)
+	} else {
+		var err error
+		if p, err = cim.ParsePath(text); err != nil {
+			return nil, err
+		}
+		if len(p.Keys) == 0 && !p.Singleton && len(text) <= 512 && s.e.classPathCount.Add(1) <= maxCachedClassPaths {
+			s.e.classPaths.Store(text, p)
+		}
 	}
 	if p.Server != "" && !s.e.isLocalServer(p.Server) {
 		return nil, status.New(status.WBEM_E_NOT_SUPPORTED, "server %s is not this object manager", p.Server)

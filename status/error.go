@@ -70,6 +70,15 @@ func (e *Error) CIM() CIMStatus {
 // HRESULT found in err's chain, WBEM_E_CALL_CANCELLED for context.Canceled,
 // WBEM_E_TIMED_OUT for context.DeadlineExceeded, and WBEM_E_FAILED for anything else.
 func Code(err error) HRESULT {
+	// Fast paths without errors.As, whose targets escape to the heap.
+	switch e := err.(type) {
+	case nil:
+		return WBEM_S_NO_ERROR
+	case HRESULT:
+		return e
+	case *Error:
+		return e.Code
+	}
 	var e *Error
 	var h HRESULT
 	switch {

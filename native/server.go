@@ -150,16 +150,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id, err = h.opts.Authenticate(r)
 		if err != nil || id == nil {
 			h.log.Info("native: authentication failed", "remote", r.RemoteAddr, "err", err)
-			w.Header().Set("WWW-Authenticate", `Basic realm="gowbem", charset="UTF-8"`)
+			w.Header().Set("WWW-Authenticate", `Basic realm="wbemd", charset="UTF-8"`)
 			http.Error(w, "authentication failed", http.StatusUnauthorized)
 			return
 		}
-		if id.Source == "" || !id.Remote {
+		if id.Source == "" {
+			// The authenticator decides whether the caller is remote
+			// (a Unix-socket caller is not); only the source is filled in.
 			cp := *id
-			cp.Remote = true
-			if cp.Source == "" {
-				cp.Source = "tcp:" + r.RemoteAddr
-			}
+			cp.Source = "tcp:" + r.RemoteAddr
 			id = &cp
 		}
 	}

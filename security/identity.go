@@ -11,14 +11,18 @@ import (
 type Identity struct {
 	// User is the user name (a local account, or a remote user name).
 	User string
+	// Account is the local account the caller acts as: the peer's account
+	// on the Unix socket, the account a remote user is mapped to in the
+	// password file. It is empty for an unmapped remote user (UID -1).
+	Account string
 	// UID and GIDs are the local account's ids when known (Unix peer
 	// credentials, or a mapped remote user); UID is -1 when unknown.
 	UID  int
 	GIDs []int
 	// Groups are group names used by namespace security descriptors.
 	Groups []string
-	// Admin reports membership of the administrators (root, wheel, or a
-	// configured admin group).
+	// Admin reports an administrator: the local root account, or a member
+	// of a configured admin group (none by default; docs/SECURITY.md).
 	Admin bool
 	// Remote reports a caller that came over the network rather than a
 	// local socket or in-process.

@@ -12,6 +12,7 @@ var processIdentity = func() *Identity {
 	id.Admin = id.UID == 0
 	if u, err := user.Current(); err == nil {
 		id.User = u.Username
+		id.Account = u.Username
 	}
 	return id
 }()

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gowbem/gowbem/cim"
+	"github.com/gowbem/gowbem/client"
+	"github.com/gowbem/gowbem/loadgen"
+	"github.com/gowbem/gowbem/wbem"
+)
+
+func newBenchCommand(g *globals) *cobra.Command {
+	var (
+		protocol  string
+		conns     int
+		inflight  int
+		duration  time.Duration
+		warm      time.Duration
+		withFloor bool
+	)
+	c := &cobra.Command{
+		Use:   "bench --url URL [--protocol cimxml|wsman|native] [--conns N] [--inflight N] [--duration D] [--floor]",
+		Short: "Load a server with TestMeth.Echo and report calls/s and latency",
+		Long: `Load a running wbemd with TestMeth.Echo(sInArg="hello") in root/default.
+
+cimxml and wsman post fixed requests over --conns keep-alive connections
+(one call in flight on each). native multiplexes --inflight calls over one
+connection. --floor also measures, in the same run and with the same
+client, a trivial Go HTTP handler answering every POST with 600 bytes, and
+prints each figure as a ratio to it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if g.url == "" {
+				return fmt.Errorf("bench needs --url")
+			}
+			ctx := cmd.Context()
+			u, err := url.Parse(g.url)
+			if err != nil {
+				return err
+			}
+			var floor *loadgen.Result
+			if withFloor && protocol != "native" {
+				furl, stop, err := loadgen.StartFloor()
+				if err != nil {
+					return err
+				}
+				p := loadgen.NewHTTPPoster(furl, []byte(loadgen.CIMXMLEcho), nil, loadgen.FloorBody[:16], conns)
+				floor = loadgen.Run(ctx, fmt.Sprintf("floor (%d conns)", conns), conns, warm, duration, p.Call)
+				p.Close()
+				stop()
+				printf(cmd, "%s\n", floor)
+			}
+			var res *loadgen.Result
+			switch protocol {
+			case "cimxml":
+				target := "http://" + u.Host + "/cimom"
+				p := loadgen.NewHTTPPoster(target, []byte(loadgen.CIMXMLEcho),
+					loadgen.CIMXMLHeader("Echo", "root%2Fdefault%3ATestMeth"), []byte(`<VALUE>5</VALUE>`), conns)
+				defer p.Close()
+				res = loadgen.Run(ctx, fmt.Sprintf("cimxml (%d conns)", conns), conns, warm, duration, p.Call)
+			case "wsman":
+				target := "http://" + u.Host + "/wsman"
+				p := loadgen.NewHTTPPoster(target, []byte(loadgen.WSManEcho(target)),
+					map[string][]string{"Content-Type": {"application/soap+xml;charset=UTF-8"}}, []byte(`ReturnValue>5<`), conns)
+				defer p.Close()
+				res = loadgen.Run(ctx, fmt.Sprintf("wsman (%d conns)", conns), conns, warm, duration, p.Call)
+			case "native":
+				nu := "wbem://" + u.Host
+				conn, err := client.Connect(ctx, nu, &client.Credentials{User: g.user, Password: g.password})
+				if err != nil {
+					return err
+				}
+				svc, err := conn.Services(ctx, "root/default")
+				if err != nil {
+					return err
+				}
+				defer svc.Close()
+				in, err := echoIn(ctx, svc)
+				if err != nil {
+					return err
+				}
+				res = loadgen.Run(ctx, fmt.Sprintf("native (1 conn, %d in flight)", inflight), inflight, warm, duration,
+					func(ctx context.Context, _ int) error {
+						out, err := svc.ExecMethod(ctx, "TestMeth", "Echo", in, nil)
+						if err != nil {
+							return err
+						}
+						if rv := out.Value("ReturnValue"); rv.Uint64() != 5 {
+							return fmt.Errorf("ReturnValue %v, want 5", rv)
+						}
+						return nil
+					})
+			default:
+				return fmt.Errorf("unknown protocol %q (cimxml, wsman, native)", protocol)
+			}
+			line := res.String()
+			if floor != nil && floor.Rate() > 0 {
+				line += fmt.Sprintf("  = %.2f x floor", res.Rate()/floor.Rate())
+			}
+			printf(cmd, "%s\n", line)
+			if res.Errors > 0 {
+				return fmt.Errorf("%d of %d calls failed", res.Errors, res.Calls)
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&protocol, "protocol", "cimxml", "protocol: cimxml, wsman or native")
+	f.IntVar(&conns, "conns", 1, "HTTP connections (cimxml, wsman, floor)")
+	f.IntVar(&inflight, "inflight", 256, "calls in flight on the one native connection")
+	f.DurationVar(&duration, "duration", 10*time.Second, "measuring time")
+	f.DurationVar(&warm, "warmup", 1*time.Second, "warm-up time before measuring")
+	f.BoolVar(&withFloor, "floor", false, "also measure the trivial-handler floor in the same run")
+	return c
+}
+
+// echoIn builds the in-parameters of TestMeth.Echo("hello").
+func echoIn(ctx context.Context, svc wbem.Services) (*cim.Instance, error) {
+	m, err := lookupMethodIn(ctx, svc, "TestMeth", "Echo")
+	if err != nil {
+		return nil, err
+	}
+	in := m.NewInParams()
+	if err := in.Set("sInArg", cim.NewString("hello")); err != nil {
+		return nil, err
+	}
+	return in, nil
+}

@@ -772,15 +772,28 @@ func (s *callSink) SetStatus(flags int32, hr status.HRESULT, param string, errOb
 		return status.WBEM_S_NO_ERROR
 	}
 	s.finished = true
-	if hr.Failed() {
+	if hr.Failed() && s.err == nil {
 		e := cim.ErrorFromExtendedStatus(hr, errObj)
 		if e.Description == "" {
 			e.Description = param
 		}
 		s.err = e
 	}
+	if !hr.Failed() {
+		s.err = nil
+	}
 	close(s.done)
 	return status.WBEM_S_NO_ERROR
+}
+
+// FinalError implements wbem.FinalErrorReceiver: an in-process engine
+// hands over its own error, which keeps the exact CIM status.
+func (s *callSink) FinalError(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.finished {
+		s.err = err
+	}
 }
 
 func (h *handler) get(ctx context.Context, st *reqState) *Fault {

@@ -195,6 +195,16 @@ func (p *HTTPPoster) Close() {
 // FloorBody is what the floor server answers: 600 bytes.
 var FloorBody = bytes.Repeat([]byte("x"), 600)
 
+// FloorHandler answers every request with FloorBody after reading the
+// request body.
+func FloorHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/xml")
+		_, _ = w.Write(FloorBody)
+	})
+}
+
 // StartFloor starts the floor server on 127.0.0.1:0 and returns its URL and
 // a stop function.
 func StartFloor() (string, func(), error) {
@@ -202,11 +212,7 @@ func StartFloor() (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/xml")
-		_, _ = w.Write(FloorBody)
-	})}
+	srv := &http.Server{Handler: FloorHandler()}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			panic(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"fmt"
 	"net/url"
 	"time"
@@ -22,6 +23,7 @@ func newBenchCommand(g *globals) *cobra.Command {
 		duration  time.Duration
 		warm      time.Duration
 		withFloor bool
+		serve     string
 	)
 	c := &cobra.Command{
 		Use:   "bench --url URL [--protocol cimxml|wsman|native] [--conns N] [--inflight N] [--duration D] [--floor]",
@@ -35,6 +37,9 @@ client, a trivial Go HTTP handler answering every POST with 600 bytes, and
 prints each figure as a ratio to it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if serve != "" {
+				return serveFloor(cmd, serve)
+			}
 			if g.url == "" {
 				return fmt.Errorf("bench needs --url")
 			}
@@ -116,6 +121,7 @@ prints each figure as a ratio to it.`,
 	f.DurationVar(&duration, "duration", 10*time.Second, "measuring time")
 	f.DurationVar(&warm, "warmup", 1*time.Second, "warm-up time before measuring")
 	f.BoolVar(&withFloor, "floor", false, "also measure the trivial-handler floor in the same run")
+	f.StringVar(&serve, "serve-floor", "", "only serve the floor handler on `addr` until interrupted (for wrk)")
 	return c
 }
 
@@ -130,4 +136,19 @@ func echoIn(ctx context.Context, svc wbem.Services) (*cim.Instance, error) {
 		return nil, err
 	}
 	return in, nil
+}
+
+// serveFloor serves the trivial floor handler on addr until the command's
+// context ends, so that external load generators (wrk) can measure it.
+func serveFloor(cmd *cobra.Command, addr string) error {
+	srv := &http.Server{Addr: addr, Handler: loadgen.FloorHandler()}
+	go func() {
+		<-cmd.Context().Done()
+		_ = srv.Close()
+	}()
+	printf(cmd, "floor handler on http://%s/\n", addr)
+	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+		return err
+	}
+	return nil
 }

@@ -53,6 +53,7 @@ func newRootCommand() *cobra.Command {
 		newInvokeCommand(g),
 		newBenchCommand(g),
 		newUserCommand(g),
+		newSecurityCommand(g),
 	)
 	return root
 }

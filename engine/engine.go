@@ -85,12 +85,32 @@ type Options struct {
 	// provider.Call.Alloc; over it the host is stopped and its calls end
 	// with WBEM_E_QUOTA_VIOLATION (DD-9, DD-34). Default 512 MiB.
 	MemoryPerHost int64
+	// MaxPendingPerUser bounds the operations one user (Identity.User)
+	// may have outstanding across all its connections; a call over it
+	// fails at once with WBEM_E_QUOTA_VIOLATION. Default 10,000. Calls
+	// of the server's own in-process identity (security.Process()) are
+	// not counted; MaxPending bounds them.
+	//
+	// The memory held by pending results needs no limit of its own: the
+	// engine keeps no results (a provider's Indicate goes straight to the
+	// client's sink), so a pending call holds its operation record
+	// (bounded by the pending limits), what its provider holds (accounted
+	// with provider.Host.Alloc, bounded by MemoryPerHost) and what the
+	// client's sink or transport buffers (bounded there, e.g. by the
+	// native transport's send queue).
+	MaxPendingPerUser int
 
 	// Logger receives operational logs; default slog.Default().
 	Logger *slog.Logger
 	// Trace, when set, receives trace events (provider load, host killed,
 	// the _Pre and _Post events around each provider call).
 	Trace func(TraceEvent)
+	// Audit, when set, receives one line per method call (level Info,
+	// message "ExecMethod") just before its final status is delivered, or
+	// when it is refused synchronously, with the attributes user, source,
+	// namespace, path, method, code (hex), status (name) and duration
+	// (from the call to its final status; 0 for a refusal).
+	Audit *slog.Logger
 }
 
 // TraceEvent is an engine trace event, the counterpart of WMI's
@@ -130,6 +150,8 @@ type Engine struct {
 	// dispatch caches the resolution of (namespace, class, method) to the
 	// implementing class and provider host: map[dispatchKey]*dispatchEntry.
 	dispatch sync.Map
+	// users counts the calls in flight per user: map[string]*userCount.
+	users sync.Map
 }
 
 // maxCachedClassPaths bounds the parsed class paths the engine keeps.
@@ -154,6 +176,7 @@ func New(opts Options) (*Engine, error) {
 	setDefault(&opts.MaxQueue, 65536)
 	setDefault(&opts.MaxWorkersPerProvider, 256)
 	setDefault(&opts.MaxQueuePerProvider, 16384)
+	setDefault(&opts.MaxPendingPerUser, 10_000)
 	if opts.MemoryPerHost <= 0 {
 		opts.MemoryPerHost = 512 << 20
 	}

@@ -53,6 +53,9 @@ type op struct {
 	timer      *time.Timer
 
 	nextSameSink *op // Services.bySink list
+	// user counts the call against its user's quota; nil when not
+	// counted. Set before the op is registered.
+	user *userCount
 }
 
 // --- context.Context for the provider ---
@@ -233,6 +236,9 @@ func (o *op) deliverFinal(err error) {
 		if o.flags&wbem.FlagNoErrorObject == 0 && !cancelled {
 			errObj = cim.NewExtendedStatus(err)
 		}
+	}
+	if o.svc.e.opts.Audit != nil {
+		o.audit(hr)
 	}
 	o.sink.SetStatus(wbem.StatusComplete, hr, "", errObj)
 	o.finish()

@@ -127,40 +127,47 @@ func (s *scheduler) submit(h *host, o *op) error {
 	return nil
 }
 
-// work runs o, then further queued calls; then it hands its engine-wide
-// slot to a waiting host, or parks for reuse, or retires.
+// next is called with s.mu held after a call ran on a worker slot of h.
+// It returns the next call for that slot — from h's queue, or from a host
+// waiting for an engine-wide slot — or releases the slot and returns nil.
+// s.mu stays held.
+func (s *scheduler) next(h *host) (*host, *op) {
+	if h.q.len() > 0 {
+		s.queued--
+		return h, h.q.pop()
+	}
+	h.q.running--
+	s.running--
+	for len(s.waiting) > 0 {
+		wh := s.waiting[0]
+		s.waiting = s.waiting[1:]
+		wh.q.waiting = false
+		if wh.q.len() == 0 || wh.q.running >= wh.q.maxRunning {
+			continue
+		}
+		o := wh.q.pop()
+		s.queued--
+		wh.q.running++
+		s.running++
+		if wh.q.len() > 0 && wh.q.running < wh.q.maxRunning {
+			wh.q.waiting = true
+			s.waiting = append(s.waiting, wh)
+		}
+		return wh, o
+	}
+	return nil, nil
+}
+
+// work runs o, then the calls next hands its slot; then it parks for
+// reuse, or retires.
 func (s *scheduler) work(w *worker, h *host, o *op) {
-outer:
 	for {
 		o.run()
 		s.mu.Lock()
-		if h.q.len() > 0 {
-			o = h.q.pop()
-			s.queued--
+		if nh, no := s.next(h); no != nil {
 			s.mu.Unlock()
+			h, o = nh, no
 			continue
-		}
-		h.q.running--
-		s.running--
-		// Hand the engine-wide slot to a host that waits for one.
-		for len(s.waiting) > 0 {
-			wh := s.waiting[0]
-			s.waiting = s.waiting[1:]
-			wh.q.waiting = false
-			if wh.q.len() == 0 || wh.q.running >= wh.q.maxRunning {
-				continue
-			}
-			next := wh.q.pop()
-			s.queued--
-			wh.q.running++
-			s.running++
-			if wh.q.len() > 0 && wh.q.running < wh.q.maxRunning {
-				wh.q.waiting = true
-				s.waiting = append(s.waiting, wh)
-			}
-			h, o = wh, next
-			s.mu.Unlock()
-			continue outer
 		}
 		if s.closed || len(s.idle) >= maxIdleWorkers {
 			s.mu.Unlock()
@@ -174,4 +181,29 @@ outer:
 		}
 		h, o = item.h, item.o
 	}
+}
+
+// runInline runs o on the calling goroutine when h and the engine have a
+// free worker slot and nothing is queued before it, and reports whether
+// it did. Synchronous callers block anyway, so running their call here
+// saves two goroutine hand-offs; the slot counts against the same limits
+// as a worker's.
+func (s *scheduler) runInline(h *host, o *op) bool {
+	s.mu.Lock()
+	q := &h.q
+	if q.running >= q.maxRunning || s.running >= s.maxRunning || q.len() > 0 {
+		s.mu.Unlock()
+		return false
+	}
+	q.running++
+	s.running++
+	s.mu.Unlock()
+	o.run()
+	s.mu.Lock()
+	if nh, no := s.next(h); no != nil {
+		s.dispatch(nh, no) // the slot passes to a worker
+		return true
+	}
+	s.mu.Unlock()
+	return true
 }

@@ -85,6 +85,7 @@ func (s *Services) unregister(o *op) {
 	s.pending--
 	s.mu.Unlock()
 	s.e.pending.Add(-1)
+	s.e.releaseUser(o)
 }
 
 // ops returns the pending operations.
@@ -148,6 +149,17 @@ func (s *Services) Close() error {
 
 // ExecMethodAsync implements wbem.Services (spec §13.1).
 func (s *Services) ExecMethodAsync(ctx context.Context, path, method string, in *cim.Instance, flags int32, wctx *cim.NamedValues, sink wbem.ObjectSink) error {
+	if err := s.checkAsync(path, method, flags, sink); err != nil {
+		if s.e.opts.Audit != nil {
+			s.e.audit(security.IdentityFrom(ctx), s.ns, path, method, status.Code(err), 0)
+		}
+		return err
+	}
+	return s.start(ctx, path, method, in, flags, wctx, sink, false)
+}
+
+// checkAsync performs the argument checks of ExecMethodAsync.
+func (s *Services) checkAsync(path, method string, flags int32, sink wbem.ObjectSink) error {
 	// Step 1: argument checks, answered synchronously (A2).
 	switch {
 	case sink == nil:
@@ -166,19 +178,29 @@ func (s *Services) ExecMethodAsync(ctx context.Context, path, method string, in 
 	if !reflect.TypeOf(sink).Comparable() {
 		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink must be a pointer (comparable) value")
 	}
-	return s.start(ctx, path, method, in, flags, wctx, sink)
+	return nil
 }
 
 // start registers the operation, performs the checks that need no
 // provider (steps 4–9) and hands the call to a worker of its provider
 // host. Check failures become the final status, delivered asynchronously.
-func (s *Services) start(ctx context.Context, path, method string, in *cim.Instance, flags int32, wctx *cim.NamedValues, sink wbem.ObjectSink) error {
+//
+// With inline set (synchronous callers), the call runs on the calling
+// goroutine when a worker slot is free, before start returns.
+func (s *Services) start(ctx context.Context, path, method string, in *cim.Instance, flags int32, wctx *cim.NamedValues, sink wbem.ObjectSink, inline bool) error {
 	o := &op{
 		svc: s, sink: sink, flags: flags, sendStatus: flags&wbem.FlagSendStatus != 0,
 		pathText: path, method: method, caller: ctx,
 	}
+	if s.e.opts.Audit != nil {
+		o.started = time.Now()
+	}
+	if err := s.e.admitUser(o); err != nil {
+		return s.e.refused(o, err)
+	}
 	if err := s.register(o); err != nil {
-		return err
+		s.e.releaseUser(o)
+		return s.e.refused(o, err)
 	}
 	// o.mu is held until o is set up: a cancel, the timer or the context
 	// watch that get at o meanwhile wait for it.
@@ -194,7 +216,20 @@ func (s *Services) start(ctx context.Context, path, method string, in *cim.Insta
 	if ctx.Done() != nil {
 		o.stopWatch = context.AfterFunc(ctx, func() { o.cancel(status.WBEM_E_CALL_CANCELLED) })
 	}
+	if inline {
+		o.mu.Unlock()
+		if s.e.sched.runInline(o.host, o) {
+			return nil
+		}
+		o.mu.Lock()
+	}
 	if err := s.e.sched.submit(o.host, o); err != nil {
+		if o.finalSent {
+			// Cancelled while o.mu was released for runInline: the
+			// sink already has its final status and o is unregistered.
+			o.mu.Unlock()
+			return nil
+		}
 		// Refused: o never started. Mark it ended so that a timer or
 		// watch firing now does nothing, and keep the sink untouched (A2).
 		o.finalSent, o.cancelled = true, true
@@ -208,7 +243,7 @@ func (s *Services) start(ctx context.Context, path, method string, in *cim.Insta
 			t.Stop()
 		}
 		s.unregister(o)
-		return err
+		return s.e.refused(o, err)
 	}
 	o.mu.Unlock()
 	return nil
@@ -220,7 +255,7 @@ func (s *Services) prepare(ctx context.Context, o *op, in *cim.Instance, wctx *c
 	if err != nil {
 		return err
 	}
-	if err := s.e.authorize(ctx, s.ns, security.MethodExecute); err != nil {
+	if err := s.e.authorize(ctx, s.ns, security.MethodRights(p.Class)); err != nil {
 		return err
 	}
 	ent, err := s.e.resolveDispatch(s.ns, p.Class, o.method)
@@ -344,17 +379,64 @@ func (o *op) prepareTarget() error {
 // ExecMethod implements wbem.Services: the synchronous mode, built on the
 // asynchronous one (spec §13.2). If ctx ends first, the call is cancelled.
 func (s *Services) ExecMethod(ctx context.Context, path, method string, in *cim.Instance, wctx *cim.NamedValues) (*cim.Instance, error) {
-	c, err := wbem.Start(ctx, s, path, method, in, 0, wctx)
-	if err != nil {
+	if path == "" || method == "" {
+		return nil, status.New(status.WBEM_E_INVALID_PARAMETER, "object path and method name are required")
+	}
+	if len(method) > 255 {
+		return nil, status.New(status.WBEM_E_METHOD_NAME_TOO_WIDE, "method name longer than 255 characters")
+	}
+	if s.e.shuttingDown() {
+		return nil, status.New(status.WBEM_E_SHUTTING_DOWN, "the object manager is shutting down")
+	}
+	c := &syncSink{done: make(chan struct{})}
+	if err := s.start(ctx, path, method, in, 0, wctx, c, true); err != nil {
 		return nil, err
 	}
 	select {
-	case <-c.Done():
+	case <-c.done:
 	case <-ctx.Done():
-		_ = c.Cancel()
-		<-c.Done()
+		_ = s.CancelAsyncCall(c)
+		<-c.done
 	}
-	return c.Wait(context.Background())
+	return c.out, c.err
+}
+
+// syncSink collects the result of a synchronous call: the first
+// out-parameters object and the final error (the engine's own error
+// value, through FinalError).
+type syncSink struct {
+	out  *cim.Instance
+	err  error
+	done chan struct{}
+}
+
+// Indicate implements wbem.ObjectSink. The engine serialises callbacks of
+// one call, so no lock is needed.
+func (c *syncSink) Indicate(objs []*cim.Instance) status.HRESULT {
+	if c.out == nil && len(objs) > 0 {
+		c.out = objs[0]
+	}
+	return status.WBEM_S_NO_ERROR
+}
+
+// FinalError implements wbem.FinalErrorReceiver.
+func (c *syncSink) FinalError(err error) { c.err = err }
+
+// SetStatus implements wbem.ObjectSink.
+func (c *syncSink) SetStatus(flags int32, hr status.HRESULT, param string, errObj *cim.Instance) status.HRESULT {
+	if flags != wbem.StatusComplete {
+		return status.WBEM_S_NO_ERROR
+	}
+	if hr.Failed() {
+		if c.err == nil {
+			c.err = wbem.ErrorFromStatus(hr, param, errObj)
+		}
+		c.out = nil // DD-18: a failed call has no out-parameters
+	} else {
+		c.err = nil
+	}
+	close(c.done)
+	return status.WBEM_S_NO_ERROR
 }
 
 // --- reads ---

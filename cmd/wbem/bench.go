@@ -64,14 +64,16 @@ prints each figure as a ratio to it.`,
 			switch protocol {
 			case "cimxml":
 				target := "http://" + u.Host + "/cimom"
-				p := loadgen.NewHTTPPoster(target, []byte(loadgen.CIMXMLEcho),
-					loadgen.CIMXMLHeader("Echo", "root%2Fdefault%3ATestMeth"), []byte(`<VALUE>5</VALUE>`), conns)
+				hdr := loadgen.CIMXMLHeader("Echo", "root%2Fdefault%3ATestMeth")
+				g.basicAuth(hdr)
+				p := loadgen.NewHTTPPoster(target, []byte(loadgen.CIMXMLEcho), hdr, []byte(`<VALUE>5</VALUE>`), conns)
 				defer p.Close()
 				res = loadgen.Run(ctx, fmt.Sprintf("cimxml (%d conns)", conns), conns, warm, duration, p.Call)
 			case "wsman":
 				target := "http://" + u.Host + "/wsman"
-				p := loadgen.NewHTTPPoster(target, []byte(loadgen.WSManEcho(target)),
-					map[string][]string{"Content-Type": {"application/soap+xml;charset=UTF-8"}}, []byte(`ReturnValue>5<`), conns)
+				hdr := http.Header{"Content-Type": {"application/soap+xml;charset=UTF-8"}}
+				g.basicAuth(hdr)
+				p := loadgen.NewHTTPPoster(target, []byte(loadgen.WSManEcho(target)), hdr, []byte(`ReturnValue>5<`), conns)
 				defer p.Close()
 				res = loadgen.Run(ctx, fmt.Sprintf("wsman (%d conns)", conns), conns, warm, duration, p.Call)
 			case "native":
@@ -151,4 +153,13 @@ func serveFloor(cmd *cobra.Command, addr string) error {
 		return err
 	}
 	return nil
+}
+
+// basicAuth adds the --user/--password credentials to hdr.
+func (g *globals) basicAuth(hdr http.Header) {
+	if g.user == "" {
+		return
+	}
+	r := http.Request{Header: hdr}
+	r.SetBasicAuth(g.user, g.password)
 }

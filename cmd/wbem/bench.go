@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 

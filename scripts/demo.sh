@@ -20,5 +20,8 @@ for _ in $(seq 100); do
 done
 echo "== TestMeth.Echo, asynchronous, native protocol over the local socket"
 bin/wbem --url "wbem+unix://$data/wbemd.sock" -n root/default invoke TestMeth Echo sInArg=hello --async
+echo "== grant the demo user execute rights on root/default (as the local administrator, over the socket)"
+printf 'allow Administrators 0x6003F inherit\nallow user:demo Enable,MethodExecute,RemoteAccess\n' |
+  bin/wbem --url "wbem+unix://$data/wbemd.sock" -n root/default security set -
 echo "== the same call over CIM-XML (HTTP Basic, loopback)"
 bin/wbem --url http://127.0.0.1:5988 --user demo --password demo-password -n root/default invoke TestMeth Echo sInArg=hello

@@ -31,6 +31,7 @@ import (
 	"github.com/gowbem/gowbem/native"
 	"github.com/gowbem/gowbem/provider"
 	"github.com/gowbem/gowbem/providers"
+	"github.com/gowbem/gowbem/providers/systemsecurity"
 	"github.com/gowbem/gowbem/repository"
 	"github.com/gowbem/gowbem/security"
 	"github.com/gowbem/gowbem/wsman"
@@ -103,6 +104,15 @@ type Options struct {
 	// Modules are the providers to register and whose MOF to compile;
 	// nil means providers.BuiltIn().
 	Modules []provider.Module
+	// Authorizer decides namespace rights; nil means the namespace security
+	// descriptors kept in the repository (security.NamespaceAuthorizer,
+	// editable with `wbem security set`).
+	Authorizer security.Authorizer
+	// AuditLog, when set, gets one line per method call.
+	AuditLog *slog.Logger
+	// MaxPendingPerUser bounds one user's calls in flight across all
+	// connections; 0 takes the engine's default.
+	MaxPendingPerUser int
 	// Engine limits; zero values take the engine's defaults.
 	MaxPendingPerConnection int
 	MaxWorkersPerProvider   int
@@ -269,8 +279,30 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("wbemd: compiling %s: %w", m.MOFName, err)
 		}
 	}
+	// __SystemSecurity lives in every namespace, as in WMI.
+	for _, m := range opts.Modules {
+		if !strings.EqualFold(m.Name, systemsecurity.ProviderName) {
+			continue
+		}
+		for _, ns := range repo.Namespaces() {
+			if _, err := mof.CompileSource(repo, m.MOFName, m.MOF, mof.CompileOptions{Namespace: ns, KeepExisting: keepDMTF}); err != nil {
+				repo.Close()
+				return nil, fmt.Errorf("wbemd: compiling %s into %s: %w", m.MOFName, ns, err)
+			}
+		}
+	}
+	authz := opts.Authorizer
+	if authz == nil {
+		a, err := security.NewNamespaceAuthorizer(security.NamespaceAuthorizerOptions{Store: security.NewRepositorySDStore(repo), Logger: opts.Logger})
+		if err != nil {
+			repo.Close()
+			return nil, fmt.Errorf("wbemd: %w", err)
+		}
+		authz = a
+	}
 	eng, err := engine.New(engine.Options{
 		Repository: repo, Providers: reg, Logger: opts.Logger,
+		Authorizer: authz, Audit: opts.AuditLog, MaxPendingPerUser: opts.MaxPendingPerUser,
 		MaxPendingPerConnection: opts.MaxPendingPerConnection,
 		MaxWorkersPerProvider:   opts.MaxWorkersPerProvider,
 		MaxQueuePerProvider:     opts.MaxQueuePerProvider,

@@ -42,6 +42,8 @@ type config struct {
 	AllowBasicOverHTTP      bool     `json:"allow_basic_over_http"`
 	AdminGroups             []string `json:"admin_groups"`
 	MaxPendingPerConnection int      `json:"max_pending_per_connection"`
+	MaxPendingPerUser       int      `json:"max_pending_per_user"`
+	AuditLog                string   `json:"audit_log"`
 	MaxWorkersPerProvider   int      `json:"max_workers_per_provider"`
 	MaxQueuePerProvider     int      `json:"max_queue_per_provider"`
 	OperationTimeout        string   `json:"operation_timeout"`
@@ -81,6 +83,9 @@ func run() error {
 	flag.StringVar(&adminGroups, "admin-groups", "", "comma-separated local `groups` whose members are administrators (root always is)")
 	flag.StringVar(&cfg.OperationTimeout, "operation-timeout", "", "end provider calls after this `duration` (default: none)")
 	flag.StringVar(&cfg.LogLevel, "log-level", "", "log `level`: debug, info, warn, error (default info)")
+	flag.StringVar(&cfg.AuditLog, "audit-log", "", "write one JSON line per method call to `file` (\"-\" for stderr)")
+	flag.IntVar(&cfg.MaxPendingPerConnection, "max-pending-per-connection", 0, "calls in flight per connection (default 1000)")
+	flag.IntVar(&cfg.MaxPendingPerUser, "max-pending-per-user", 0, "calls in flight per user over all connections (default 10000)")
 	flag.Parse()
 	if adminGroups != "" {
 		cfg.AdminGroups = splitList(adminGroups)
@@ -108,8 +113,21 @@ func run() error {
 		AllowBasicOverHTTP: cfg.AllowBasicOverHTTP, AdminGroups: cfg.AdminGroups,
 		MaxHeaderBytes: cfg.MaxHeaderBytes, Logger: log,
 		MaxPendingPerConnection: cfg.MaxPendingPerConnection,
+		MaxPendingPerUser:       cfg.MaxPendingPerUser,
 		MaxWorkersPerProvider:   cfg.MaxWorkersPerProvider,
 		MaxQueuePerProvider:     cfg.MaxQueuePerProvider,
+	}
+	switch cfg.AuditLog {
+	case "":
+	case "-":
+		opts.AuditLog = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	default:
+		f, err := os.OpenFile(cfg.AuditLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		defer f.Close()
+		opts.AuditLog = slog.New(slog.NewJSONHandler(f, nil))
 	}
 	if cfg.UnixSocketMode != "" {
 		m, err := strconv.ParseUint(cfg.UnixSocketMode, 8, 32)
@@ -207,7 +225,13 @@ func loadConfig(path string, cfg *config) error {
 		cfg.AdminGroups = file.AdminGroups
 	}
 	cfg.AllowBasicOverHTTP = cfg.AllowBasicOverHTTP || file.AllowBasicOverHTTP
-	cfg.MaxPendingPerConnection = file.MaxPendingPerConnection
+	set(&cfg.AuditLog, file.AuditLog)
+	if cfg.MaxPendingPerConnection == 0 {
+		cfg.MaxPendingPerConnection = file.MaxPendingPerConnection
+	}
+	if cfg.MaxPendingPerUser == 0 {
+		cfg.MaxPendingPerUser = file.MaxPendingPerUser
+	}
 	cfg.MaxWorkersPerProvider = file.MaxWorkersPerProvider
 	cfg.MaxQueuePerProvider = file.MaxQueuePerProvider
 	cfg.MaxHeaderBytes = file.MaxHeaderBytes

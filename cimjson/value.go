@@ -296,7 +296,7 @@ func (d *Decoder) readScalar(r *Reader, t cim.Type, depth int) cim.Value {
 	case cim.Boolean:
 		return cim.NewBool(r.Bool())
 	case cim.Uint8, cim.Uint16, cim.Uint32, cim.Uint64:
-		neg, mag, ok := r.integer()
+		neg, mag, ok := valueInteger(r, t)
 		if !ok {
 			return cim.Value{}
 		}
@@ -314,7 +314,7 @@ func (d *Decoder) readScalar(r *Reader, t cim.Type, depth int) cim.Value {
 		}
 		return cim.NewUint64(mag)
 	case cim.Sint8, cim.Sint16, cim.Sint32, cim.Sint64:
-		neg, mag, ok := r.integer()
+		neg, mag, ok := valueInteger(r, t)
 		if !ok {
 			return cim.Value{}
 		}
@@ -387,6 +387,40 @@ func (d *Decoder) readScalar(r *Reader, t cim.Type, depth int) cim.Value {
 	}
 	r.Fail(status.New(status.WBEM_E_TYPE_MISMATCH, "a value of type %s cannot hold data", t))
 	return cim.Value{}
+}
+
+// valueInteger reads the integer of a value of integer type t as
+// Reader.integer does, except that a decimal integer too large even for
+// 64 bits is refused like any integer outside t's range, with
+// WBEM_E_VALUE_OUT_OF_RANGE (docs/PROTOCOL.md §6.2, §8), not as invalid
+// JSON.
+func valueInteger(r *Reader, t cim.Type) (neg bool, mag uint64, ok bool) {
+	var tok []byte
+	if r.Peek() == '"' {
+		tok = r.StringBytes()
+	} else {
+		tok = r.Number()
+	}
+	if r.err != nil {
+		return false, 0, false
+	}
+	if mag, neg, ok = parseDecimal(tok); ok {
+		return neg, mag, true
+	}
+	digits := tok
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	decimal := len(digits) > 0
+	for _, c := range digits {
+		decimal = decimal && '0' <= c && c <= '9'
+	}
+	if decimal {
+		r.Fail(status.New(status.WBEM_E_VALUE_OUT_OF_RANGE, "value does not fit %s", t))
+	} else {
+		r.failf("%q is not an integer in range", tok)
+	}
+	return false, 0, false
 }
 
 func maxUnsigned(t cim.Type) uint64 {

@@ -1,6 +1,7 @@
 package cim
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/gowbem/gowbem/status"
@@ -62,13 +63,7 @@ func Resolve(decl, super *Class) (*Class, error) {
 		c.Properties = append(c.Properties, &np)
 	}
 	for _, lp := range decl.Properties {
-		idx := -1
-		for i, p := range c.Properties {
-			if strings.EqualFold(p.Name, lp.Name) {
-				idx = i
-				break
-			}
-		}
+		idx := slices.IndexFunc(c.Properties, func(p *Property) bool { return strings.EqualFold(p.Name, lp.Name) })
 		np := lp.Clone()
 		np.ClassOrigin, np.Propagated = decl.Name, false
 		if idx < 0 {
@@ -113,13 +108,7 @@ func Resolve(decl, super *Class) (*Class, error) {
 		c.Methods = append(c.Methods, nm)
 	}
 	for _, lm := range decl.Methods {
-		idx := -1
-		for i, m := range c.Methods {
-			if strings.EqualFold(m.Name, lm.Name) {
-				idx = i
-				break
-			}
-		}
+		idx := slices.IndexFunc(c.Methods, func(m *Method) bool { return strings.EqualFold(m.Name, lm.Name) })
 		nm := lm.Clone()
 		nm.ClassOrigin, nm.Propagated = decl.Name, false
 		if idx < 0 {

@@ -34,21 +34,11 @@ func AppendClass(dst []byte, c *cim.Class) []byte {
 		dst = AppendString(dst, c.Server)
 	}
 	dst = appendQualifiers(dst, c.Qualifiers)
-	dst = append(dst, `,"properties":[`...)
-	for i, p := range c.Properties {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendProperty(dst, p)
-	}
-	dst = append(dst, `],"methods":[`...)
-	for i, m := range c.Methods {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendMethod(dst, m)
-	}
-	return append(dst, "]}"...)
+	dst = append(dst, `,"properties":`...)
+	dst = AppendArray(dst, c.Properties, appendProperty)
+	dst = append(dst, `,"methods":`...)
+	dst = AppendArray(dst, c.Methods, appendMethod)
+	return append(dst, '}')
 }
 
 // appendQualifiers appends ,"qualifiers":[...] when qs is not empty.

@@ -119,14 +119,7 @@ func appendInstance(dst []byte, i *cim.Instance, depth int) []byte {
 }
 
 func appendStrings(dst []byte, ss []string) []byte {
-	dst = append(dst, '[')
-	for i, s := range ss {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = AppendString(dst, s)
-	}
-	return append(dst, ']')
+	return AppendArray(dst, ss, AppendString)
 }
 
 // DecodeInstance decodes an instance written by AppendInstance. resolve

@@ -19,6 +19,19 @@ var needsEscape = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// AppendArray appends items as a JSON array, each item written by
+// appendItem.
+func AppendArray[T any](dst []byte, items []T, appendItem func(dst []byte, item T) []byte) []byte {
+	dst = append(dst, '[')
+	for i, item := range items {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendItem(dst, item)
+	}
+	return append(dst, ']')
+}
+
 // AppendString appends s as a JSON string. Control characters are
 // escaped, so the result never holds a raw line feed; invalid UTF-8
 // becomes U+FFFD.

@@ -382,6 +382,21 @@ func (d *decoder) skip() error {
 	return nil
 }
 
+// eachChild calls fn with the id of each child element of the current
+// element in turn, positioned on that child, through the current
+// element's end tag. It stops at the first error, the scanner's or fn's.
+func (d *decoder) eachChild(fn func(id elemID) error) error {
+	for {
+		id, ok, err := d.child()
+		if err != nil || !ok {
+			return err
+		}
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+}
+
 // noChildren consumes the rest of an element that must be empty (white
 // space allowed).
 func (d *decoder) noChildren() error {
@@ -658,36 +673,33 @@ func (d *decoder) valueArray(t cim.Type, typed, embedded bool) (cim.Value, error
 		et = cim.Object
 	}
 	var elems []cim.Value
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return cim.Value{}, err
-		}
-		if !ok {
-			break
-		}
+	err := d.eachChild(func(id elemID) error {
 		switch id {
 		case eVALUE:
 			if d.s.empty {
 				if _, err := d.s.next(); err != nil {
-					return cim.Value{}, err
+					return err
 				}
 				elems = append(elems, cim.Null(et, false))
-				continue
+				return nil
 			}
 			text, err := d.textContent()
 			if err != nil {
-				return cim.Value{}, err
+				return err
 			}
 			elems = append(elems, d.valueOf(et, typed, embedded, text))
 		case eVALUENULL:
 			if err := d.skip(); err != nil {
-				return cim.Value{}, err
+				return err
 			}
 			elems = append(elems, cim.Null(et, false))
 		default:
-			return cim.Value{}, d.unexpected()
+			return d.unexpected()
 		}
+		return nil
+	})
+	if err != nil {
+		return cim.Value{}, err
 	}
 	if elems == nil {
 		elems = []cim.Value{}
@@ -703,29 +715,26 @@ func (d *decoder) valueArray(t cim.Type, typed, embedded bool) (cim.Value, error
 // refArray parses the content of a VALUE.REFARRAY element.
 func (d *decoder) refArray() (cim.Value, error) {
 	elems := []cim.Value{}
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return cim.Value{}, err
-		}
-		if !ok {
-			break
-		}
+	err := d.eachChild(func(id elemID) error {
 		switch id {
 		case eVALUEREFERENCE:
 			p, err := d.reference()
 			if err != nil {
-				return cim.Value{}, err
+				return err
 			}
 			elems = append(elems, cim.NewReference(p))
 		case eVALUENULL:
 			if err := d.skip(); err != nil {
-				return cim.Value{}, err
+				return err
 			}
 			elems = append(elems, cim.Null(cim.Reference, false))
 		default:
-			return cim.Value{}, d.unexpected()
+			return d.unexpected()
 		}
+		return nil
+	})
+	if err != nil {
+		return cim.Value{}, err
 	}
 	return cim.MustArray(cim.Reference, elems...), nil
 }
@@ -776,28 +785,22 @@ func (d *decoder) embedded(text []byte) (*cim.Instance, error) {
 // localNamespace parses LOCALNAMESPACEPATH content into "a/b/c".
 func (d *decoder) localNamespace() (string, error) {
 	d.nsBuf = d.nsBuf[:0]
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return "", err
-		}
-		if !ok {
-			break
-		}
+	err := d.eachChild(func(id elemID) error {
 		if id != eNAMESPACE {
-			return "", d.unexpected()
+			return d.unexpected()
 		}
 		name, ok := d.attrBytes("NAME")
 		if !ok || len(name) == 0 {
-			return "", notValid("<NAMESPACE> lacks the NAME attribute")
+			return notValid("<NAMESPACE> lacks the NAME attribute")
 		}
 		if len(d.nsBuf) > 0 {
 			d.nsBuf = append(d.nsBuf, '/')
 		}
 		d.nsBuf = append(d.nsBuf, name...)
-		if err := d.noChildren(); err != nil {
-			return "", err
-		}
+		return d.noChildren()
+	})
+	if err != nil {
+		return "", err
 	}
 	if len(d.nsBuf) == 0 {
 		return "", notValid("empty <LOCALNAMESPACEPATH>")
@@ -807,26 +810,20 @@ func (d *decoder) localNamespace() (string, error) {
 
 // namespacePath parses NAMESPACEPATH content (HOST, LOCALNAMESPACEPATH).
 func (d *decoder) namespacePath() (host, ns string, err error) {
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return "", "", err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(id elemID) error {
+		var err error
 		switch id {
 		case eHOST:
-			if host, err = d.text(); err != nil {
-				return "", "", err
-			}
+			host, err = d.text()
 		case eLOCALNAMESPACEPATH:
-			if ns, err = d.localNamespace(); err != nil {
-				return "", "", err
-			}
+			ns, err = d.localNamespace()
 		default:
-			return "", "", d.unexpected()
+			return d.unexpected()
 		}
+		return err
+	})
+	if err != nil {
+		return "", "", err
 	}
 	if ns == "" {
 		return "", "", notValid("<NAMESPACEPATH> lacks <LOCALNAMESPACEPATH>")
@@ -851,40 +848,37 @@ func (d *decoder) instanceName() (*cim.ObjectPath, error) {
 		return nil, err
 	}
 	p := &cim.ObjectPath{Class: cls}
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(id elemID) error {
 		switch id {
 		case eKEYBINDING:
 			name, err := d.required("NAME")
 			if err != nil {
-				return nil, err
+				return err
 			}
 			kv, err := d.keyBindingValue()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			p.Keys = append(p.Keys, cim.KeyBinding{Name: name, Value: kv})
 		case eKEYVALUE:
 			kv, err := d.keyValue()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			p.Keys = append(p.Keys, cim.KeyBinding{Value: kv})
 		case eVALUEREFERENCE:
 			r, err := d.reference()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			p.Keys = append(p.Keys, cim.KeyBinding{Value: cim.KeyValue{Kind: cim.KeyRef, Text: r.String()}})
 		default:
-			return nil, d.unexpected()
+			return d.unexpected()
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for i := range p.Keys {
 		if p.Keys[i].Name == "" && len(p.Keys) > 1 {
@@ -902,32 +896,28 @@ func (d *decoder) instanceName() (*cim.ObjectPath, error) {
 func (d *decoder) keyBindingValue() (cim.KeyValue, error) {
 	var kv cim.KeyValue
 	seen := false
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return kv, err
-		}
-		if !ok {
-			break
-		}
+	err := d.eachChild(func(id elemID) error {
 		if seen {
-			return kv, d.unexpected()
+			return d.unexpected()
 		}
 		seen = true
 		switch id {
 		case eKEYVALUE:
-			if kv, err = d.keyValue(); err != nil {
-				return kv, err
-			}
+			var err error
+			kv, err = d.keyValue()
+			return err
 		case eVALUEREFERENCE:
 			r, err := d.reference()
 			if err != nil {
-				return kv, err
+				return err
 			}
 			kv = cim.KeyValue{Kind: cim.KeyRef, Text: r.String()}
-		default:
-			return kv, d.unexpected()
+			return nil
 		}
+		return d.unexpected()
+	})
+	if err != nil {
+		return kv, err
 	}
 	if !seen {
 		return kv, notValid("empty <KEYBINDING>")
@@ -1036,14 +1026,8 @@ func (d *decoder) pathElement(id elemID) (*cim.ObjectPath, error) {
 	case eCLASSPATH, eLOCALCLASSPATH, eINSTANCEPATH, eLOCALINSTANCEPATH:
 		var host, ns string
 		var p *cim.ObjectPath
-		for {
-			cid, ok, err := d.child()
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				break
-			}
+		err := d.eachChild(func(cid elemID) error {
+			var err error
 			switch {
 			case cid == eNAMESPACEPATH && (id == eCLASSPATH || id == eINSTANCEPATH):
 				host, ns, err = d.namespacePath()
@@ -1056,11 +1040,12 @@ func (d *decoder) pathElement(id elemID) (*cim.ObjectPath, error) {
 			case cid == eINSTANCENAME && (id == eINSTANCEPATH || id == eLOCALINSTANCEPATH) && p == nil:
 				p, err = d.instanceName()
 			default:
-				return nil, d.unexpected()
+				return d.unexpected()
 			}
-			if err != nil {
-				return nil, err
-			}
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
 		if p == nil || ns == "" {
 			return nil, notValid("incomplete <" + string(d.s.name) + ">")
@@ -1100,28 +1085,29 @@ func (d *decoder) qualifier() (cim.Qualifier, error) {
 	q.Propagated = d.boolAttr("PROPAGATED", false)
 	q.Flavor = d.flavor()
 	q.Value = cim.Null(t, false)
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return q, err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(id elemID) error {
+		var err error
 		switch id {
 		case eVALUE:
-			if q.Value, err = d.value(t, true, false); err != nil {
-				return q, err
-			}
+			q.Value, err = d.value(t, true, false)
 		case eVALUEARRAY:
-			if q.Value, err = d.valueArray(t, true, false); err != nil {
-				return q, err
-			}
+			q.Value, err = d.valueArray(t, true, false)
 		default:
-			return q, d.unexpected()
+			return d.unexpected()
 		}
+		return err
+	})
+	return q, err
+}
+
+// appendQualifier parses a QUALIFIER element and appends it to *qs.
+func (d *decoder) appendQualifier(qs *cim.Qualifiers) error {
+	q, err := d.qualifier()
+	if err != nil {
+		return err
 	}
-	return q, nil
+	*qs = append(*qs, q)
+	return nil
 }
 
 // flavor reads the flavor attributes of QUALIFIER and QUALIFIER.DECLARATION.
@@ -1186,24 +1172,12 @@ func (d *decoder) property(id elemID) (*cim.Property, cim.Value, error) {
 	}
 	val := cim.Null(p.Type, p.IsArray)
 	hasVal := false
-	for {
-		cid, ok, err := d.child()
-		if err != nil {
-			return nil, val, err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(cid elemID) error {
 		if cid == eQUALIFIER && !hasVal {
-			q, err := d.qualifier()
-			if err != nil {
-				return nil, val, err
-			}
-			p.Qualifiers = append(p.Qualifiers, q)
-			continue
+			return d.appendQualifier(&p.Qualifiers)
 		}
 		if hasVal {
-			return nil, val, d.unexpected()
+			return d.unexpected()
 		}
 		// Embedded objects are known from the attribute or, in class
 		// definitions, from the qualifiers that precede the value.
@@ -1211,6 +1185,7 @@ func (d *decoder) property(id elemID) (*cim.Property, cim.Value, error) {
 			emb, p.EmbeddedClass = embeddedQualifier(p.Qualifiers)
 		}
 		hasVal = true
+		var err error
 		switch {
 		case cid == eVALUE && id == ePROPERTY:
 			val, err = d.value(p.Type, true, emb)
@@ -1224,11 +1199,12 @@ func (d *decoder) property(id elemID) (*cim.Property, cim.Value, error) {
 		case cid == eVALUEREFARRAY && id == ePROPERTYARRAY && p.Type == cim.Reference:
 			val, err = d.refArray()
 		default:
-			return nil, val, d.unexpected()
+			return d.unexpected()
 		}
-		if err != nil {
-			return nil, val, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, val, err
 	}
 	if !emb && p.Type == cim.String {
 		emb, p.EmbeddedClass = embeddedQualifier(p.Qualifiers)
@@ -1269,36 +1245,28 @@ func (d *decoder) instance() (*cim.Instance, error) {
 	var props []*cim.Property
 	var vals []cim.Value
 	var quals cim.Qualifiers
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(id elemID) error {
 		switch id {
 		case eQUALIFIER:
-			q, err := d.qualifier()
-			if err != nil {
-				return nil, err
-			}
-			quals = append(quals, q)
+			return d.appendQualifier(&quals)
 		case ePROPERTY, ePROPERTYARRAY, ePROPERTYREFERENCE:
 			p, v, err := d.property(id)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			for _, o := range props {
 				if strings.EqualFold(o.Name, p.Name) {
-					return nil, notValid("duplicate property " + p.Name + " in instance of " + cls)
+					return notValid("duplicate property " + p.Name + " in instance of " + cls)
 				}
 			}
 			props = append(props, p)
 			vals = append(vals, v)
-		default:
-			return nil, d.unexpected()
+			return nil
 		}
+		return d.unexpected()
+	})
+	if err != nil {
+		return nil, err
 	}
 	c := d.instanceClass(cls, props, quals)
 	inst := cim.NewInstance(c)
@@ -1361,14 +1329,8 @@ func sameShape(a, b []*cim.Property) bool {
 func (d *decoder) namedInstance() (*cim.ObjectPath, *cim.Instance, error) {
 	var p *cim.ObjectPath
 	var inst *cim.Instance
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return nil, nil, err
-		}
-		if !ok {
-			break
-		}
+	err := d.eachChild(func(id elemID) error {
+		var err error
 		switch {
 		case id == eINSTANCENAME && p == nil && inst == nil:
 			p, err = d.instanceName()
@@ -1385,11 +1347,12 @@ func (d *decoder) namedInstance() (*cim.ObjectPath, *cim.Instance, error) {
 			inst, err = d.instance()
 			d.keyHint = hint
 		default:
-			return nil, nil, d.unexpected()
+			return d.unexpected()
 		}
-		if err != nil {
-			return nil, nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if p == nil || inst == nil {
 		return nil, nil, notValid("incomplete <" + string(d.s.name) + ">")
@@ -1405,37 +1368,30 @@ func (d *decoder) class() (*cim.Class, error) {
 		return nil, err
 	}
 	c.SuperClass, _ = d.attrStr("SUPERCLASS")
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(id elemID) error {
 		switch id {
 		case eQUALIFIER:
-			q, err := d.qualifier()
-			if err != nil {
-				return nil, err
-			}
-			c.Qualifiers = append(c.Qualifiers, q)
+			return d.appendQualifier(&c.Qualifiers)
 		case ePROPERTY, ePROPERTYARRAY, ePROPERTYREFERENCE:
 			p, v, err := d.property(id)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			p.Default = v
 			c.Properties = append(c.Properties, p)
+			return nil
 		case eMETHOD:
 			m, err := d.method()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			c.Methods = append(c.Methods, m)
-		default:
-			return nil, d.unexpected()
+			return nil
 		}
+		return d.unexpected()
+	})
+	if err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -1453,30 +1409,22 @@ func (d *decoder) method() (*cim.Method, error) {
 	m.ReturnRefClass, _ = d.attrStr("REFERENCECLASS")
 	m.ClassOrigin, _ = d.attrStr("CLASSORIGIN")
 	m.Propagated = d.boolAttr("PROPAGATED", false)
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(id elemID) error {
 		switch id {
 		case eQUALIFIER:
-			q, err := d.qualifier()
-			if err != nil {
-				return nil, err
-			}
-			m.Qualifiers = append(m.Qualifiers, q)
+			return d.appendQualifier(&m.Qualifiers)
 		case ePARAMETER, ePARAMETERARRAY, ePARAMETERREFERENCE, ePARAMETERREFARRAY:
 			p, err := d.parameter(id)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			m.Parameters = append(m.Parameters, p)
-		default:
-			return nil, d.unexpected()
+			return nil
 		}
+		return d.unexpected()
+	})
+	if err != nil {
+		return nil, err
 	}
 	if m.ReturnType == cim.String {
 		if emb, cls := embeddedQualifier(m.Qualifiers); emb {
@@ -1509,22 +1457,14 @@ func (d *decoder) parameter(id elemID) (*cim.Parameter, error) {
 		p.IsArray = true
 		p.ArraySize = d.arraySize()
 	}
-	for {
-		cid, ok, err := d.child()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(cid elemID) error {
 		if cid != eQUALIFIER {
-			return nil, d.unexpected()
+			return d.unexpected()
 		}
-		q, err := d.qualifier()
-		if err != nil {
-			return nil, err
-		}
-		p.Qualifiers = append(p.Qualifiers, q)
+		return d.appendQualifier(&p.Qualifiers)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if p.Type == cim.String {
 		if emb, cls := embeddedQualifier(p.Qualifiers); emb {
@@ -1559,14 +1499,8 @@ func (d *decoder) qualifierDecl() (*cim.QualifierDecl, error) {
 	q.ArraySize = d.arraySize()
 	q.Flavor = d.flavor()
 	q.Default = cim.Null(t, q.IsArray)
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(id elemID) error {
+		var err error
 		switch id {
 		case eSCOPE:
 			for _, sa := range scopeAttrs {
@@ -1581,11 +1515,12 @@ func (d *decoder) qualifierDecl() (*cim.QualifierDecl, error) {
 			q.Default, err = d.valueArray(t, true, false)
 			q.IsArray = true
 		default:
-			return nil, d.unexpected()
+			return d.unexpected()
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return q, nil
 }
@@ -1619,18 +1554,12 @@ func (d *decoder) param(id elemID) (Param, error) {
 		p.Value = cim.Null(t, false)
 	}
 	seen := false
-	for {
-		cid, ok, err := d.child()
-		if err != nil {
-			return p, err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(cid elemID) error {
 		if seen {
-			return p, d.unexpected()
+			return d.unexpected()
 		}
 		seen = true
+		var err error
 		switch cid {
 		case eVALUE:
 			p.Value, err = d.value(t, typed, emb)
@@ -1674,16 +1603,28 @@ func (d *decoder) param(id elemID) (Param, error) {
 		case eVALUENULL:
 			err = d.skip()
 		default:
-			return p, d.unexpected()
+			return d.unexpected()
 		}
-		if err != nil {
-			return p, err
-		}
+		return err
+	})
+	if err != nil {
+		return p, err
 	}
 	if typed && !p.Value.IsNull() && p.Value.Type() != t {
 		d.failf("parameter %s: PARAMTYPE %s does not match a %s value", p.Name, t, p.Value.TypeName())
 	}
 	return p, nil
+}
+
+// appendParam parses a PARAMVALUE or IPARAMVALUE element (id) and appends
+// it to *ps.
+func (d *decoder) appendParam(id elemID, ps *[]Param) error {
+	p, err := d.param(id)
+	if err != nil {
+		return err
+	}
+	*ps = append(*ps, p)
+	return nil
 }
 
 // ---- messages --------------------------------------------------------
@@ -1775,30 +1716,22 @@ func (d *decoder) request(data []byte, maxDepth int) (*Request, error) {
 		return nil, d.unexpected()
 	}
 	call := false
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(id elemID) error {
 		switch {
 		case id == eCORRELATOR:
-			err = d.skip()
+			return d.skip()
 		case id == eMETHODCALL && !call:
 			call = true
-			err = d.methodCall(req)
+			return d.methodCall(req)
 		case id == eIMETHODCALL && !call:
 			call = true
 			req.Intrinsic = true
-			err = d.imethodCall(req)
-		default:
-			return nil, d.unexpected()
+			return d.imethodCall(req)
 		}
-		if err != nil {
-			return nil, err
-		}
+		return d.unexpected()
+	})
+	if err != nil {
+		return nil, err
 	}
 	if !call {
 		return nil, notValid("<SIMPLEREQ> holds no method call")
@@ -1814,29 +1747,22 @@ func (d *decoder) methodCall(req *Request) error {
 	if req.Method, err = d.required("NAME"); err != nil {
 		return err
 	}
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(id elemID) error {
+		var err error
 		switch {
 		case (id == eLOCALINSTANCEPATH || id == eLOCALCLASSPATH) && req.Target == nil:
 			if req.Target, err = d.pathElement(id); err != nil {
 				return err
 			}
 			req.Namespace = req.Target.Namespace
+			return nil
 		case id == ePARAMVALUE:
-			p, err := d.param(id)
-			if err != nil {
-				return err
-			}
-			req.Params = append(req.Params, p)
-		default:
-			return d.unexpected()
+			return d.appendParam(id, &req.Params)
 		}
+		return d.unexpected()
+	})
+	if err != nil {
+		return err
 	}
 	if req.Target == nil {
 		return notValid("<METHODCALL> lacks LOCALINSTANCEPATH or LOCALCLASSPATH")
@@ -1849,28 +1775,19 @@ func (d *decoder) imethodCall(req *Request) error {
 	if req.Method, err = d.required("NAME"); err != nil {
 		return err
 	}
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(id elemID) error {
+		var err error
 		switch {
 		case id == eLOCALNAMESPACEPATH && req.Namespace == "":
-			if req.Namespace, err = d.localNamespace(); err != nil {
-				return err
-			}
+			req.Namespace, err = d.localNamespace()
+			return err
 		case id == eIPARAMVALUE:
-			p, err := d.param(id)
-			if err != nil {
-				return err
-			}
-			req.Params = append(req.Params, p)
-		default:
-			return d.unexpected()
+			return d.appendParam(id, &req.Params)
 		}
+		return d.unexpected()
+	})
+	if err != nil {
+		return err
 	}
 	if req.Namespace == "" {
 		return notValid("<IMETHODCALL> lacks LOCALNAMESPACEPATH")
@@ -1901,7 +1818,7 @@ func (d *decoder) response(data []byte, maxDepth int) (*Response, error) {
 		err = d.methodResponse(resp)
 	case ok && id == eIMETHODRESPONSE:
 		resp.Intrinsic = true
-		err = d.imethodResponse(resp)
+		err = d.methodResponse(resp)
 	default:
 		return nil, notValid("<SIMPLERSP> must hold METHODRESPONSE or IMETHODRESPONSE")
 	}
@@ -1917,57 +1834,23 @@ func (d *decoder) response(data []byte, maxDepth int) (*Response, error) {
 	return resp, nil
 }
 
+// methodResponse parses METHODRESPONSE or, when resp.Intrinsic is set,
+// IMETHODRESPONSE: they differ only in their return value element.
 func (d *decoder) methodResponse(resp *Response) error {
 	var err error
 	if resp.Method, err = d.required("NAME"); err != nil {
 		return err
 	}
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	return d.eachChild(func(id elemID) error {
+		var err error
 		switch {
 		case id == eERROR && resp.Err == nil:
 			resp.Err, err = d.errorElem()
-		case id == eRETURNVALUE:
+		case id == eRETURNVALUE && !resp.Intrinsic:
 			var p Param
 			p, err = d.param(id)
 			resp.ReturnValue = p.Value
-		case id == ePARAMVALUE:
-			var p Param
-			p, err = d.param(id)
-			resp.Params = append(resp.Params, p)
-		default:
-			return d.unexpected()
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (d *decoder) imethodResponse(resp *Response) error {
-	var err error
-	if resp.Method, err = d.required("NAME"); err != nil {
-		return err
-	}
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		switch {
-		case id == eERROR && resp.Err == nil:
-			resp.Err, err = d.errorElem()
-		case id == eIRETURNVALUE && !resp.HasReturn:
+		case id == eIRETURNVALUE && resp.Intrinsic && !resp.HasReturn:
 			resp.HasReturn = true
 			err = d.ireturn(resp)
 		case id == ePARAMVALUE:
@@ -1977,23 +1860,14 @@ func (d *decoder) imethodResponse(resp *Response) error {
 		default:
 			return d.unexpected()
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		return err
+	})
 }
 
 // ireturn parses the content of IRETURNVALUE.
 func (d *decoder) ireturn(resp *Response) error {
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
+	return d.eachChild(func(id elemID) error {
+		var err error
 		switch id {
 		case eCLASSNAME:
 			var n string
@@ -2047,24 +1921,16 @@ func (d *decoder) ireturn(resp *Response) error {
 		default:
 			return d.unexpected()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 // valueObject parses VALUE.OBJECT, VALUE.OBJECTWITHPATH and
 // VALUE.OBJECTWITHLOCALPATH: an optional path and a CLASS or INSTANCE.
 func (d *decoder) valueObject(resp *Response) error {
 	var path *cim.ObjectPath
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
+	return d.eachChild(func(id elemID) error {
+		var err error
 		switch id {
 		case eCLASSPATH, eLOCALCLASSPATH, eINSTANCEPATH, eLOCALINSTANCEPATH:
 			path, err = d.pathElement(id)
@@ -2093,10 +1959,8 @@ func (d *decoder) valueObject(resp *Response) error {
 		default:
 			return d.unexpected()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 // errorElem parses an ERROR element (CIM_Error instances inside are
@@ -2111,20 +1975,15 @@ func (d *decoder) errorElem() (*status.Error, error) {
 		return nil, notValid("<ERROR> CODE " + strconv.Quote(string(code)) + " is not a number")
 	}
 	desc, _ := d.attrStr("DESCRIPTION")
-	for {
-		id, ok, err := d.child()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
+	err = d.eachChild(func(id elemID) error {
 		if id != eINSTANCE {
-			return nil, d.unexpected()
+			return d.unexpected()
 		}
-		if _, err := d.instance(); err != nil {
-			return nil, err
-		}
+		_, err := d.instance()
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return errorFromCIM(status.CIMStatus(n), desc), nil
 }

@@ -382,18 +382,29 @@ func AppendQualifier(b []byte, q *cim.Qualifier) []byte {
 	if q.Propagated {
 		b = append(b, ` PROPAGATED="true"`...)
 	}
-	if !q.Flavor.Overridable() {
-		b = append(b, ` OVERRIDABLE="false"`...)
-	}
-	if !q.Flavor.ToSubclass() {
-		b = append(b, ` TOSUBCLASS="false"`...)
-	}
-	if q.Flavor&cim.FlavorTranslatable != 0 {
-		b = append(b, ` TRANSLATABLE="true"`...)
-	}
+	b = appendFlavor(b, q.Flavor, false)
 	b = append(b, '>')
 	b = AppendValue(b, v)
 	return append(b, "</QUALIFIER>"...)
+}
+
+// appendFlavor appends the flavor attributes of QUALIFIER and, with
+// toInstance, of QUALIFIER.DECLARATION (which alone carries TOINSTANCE);
+// the DTD defaults are left out.
+func appendFlavor(b []byte, f cim.Flavor, toInstance bool) []byte {
+	if !f.Overridable() {
+		b = append(b, ` OVERRIDABLE="false"`...)
+	}
+	if !f.ToSubclass() {
+		b = append(b, ` TOSUBCLASS="false"`...)
+	}
+	if toInstance && f&cim.FlavorToInstance != 0 {
+		b = append(b, ` TOINSTANCE="true"`...)
+	}
+	if f&cim.FlavorTranslatable != 0 {
+		b = append(b, ` TRANSLATABLE="true"`...)
+	}
+	return b
 }
 
 // appendQualifiers appends the qualifiers of an element; with local set
@@ -614,18 +625,7 @@ func AppendQualifierDecl(b []byte, q *cim.QualifierDecl) []byte {
 	} else {
 		b = append(b, ` ISARRAY="false"`...)
 	}
-	if !q.Flavor.Overridable() {
-		b = append(b, ` OVERRIDABLE="false"`...)
-	}
-	if !q.Flavor.ToSubclass() {
-		b = append(b, ` TOSUBCLASS="false"`...)
-	}
-	if q.Flavor&cim.FlavorToInstance != 0 {
-		b = append(b, ` TOINSTANCE="true"`...)
-	}
-	if q.Flavor&cim.FlavorTranslatable != 0 {
-		b = append(b, ` TRANSLATABLE="true"`...)
-	}
+	b = appendFlavor(b, q.Flavor, true)
 	b = append(b, '>')
 	if q.Scopes&^cim.ScopeQualifier != 0 {
 		b = append(b, "<SCOPE"...)

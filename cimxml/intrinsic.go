@@ -109,6 +109,19 @@ func classParam(req *Request, name string, required bool) (string, error) {
 	return "", badParam(name, "not a class name")
 }
 
+// enumParams reads the ClassName and DeepInheritance IPARAMVALUEs of the
+// enumeration operations; required and deepDefault are as for classParam
+// and boolParam.
+func enumParams(req *Request, required, deepDefault bool) (name string, deep bool, err error) {
+	if name, err = classParam(req, "ClassName", required); err != nil {
+		return "", false, err
+	}
+	if deep, err = boolParam(req, "DeepInheritance", deepDefault); err != nil {
+		return "", false, err
+	}
+	return name, deep, nil
+}
+
 // propertyList reads PropertyList: nil when absent or NULL.
 func propertyList(req *Request) ([]string, error) {
 	v, ok := req.param("PropertyList")
@@ -162,11 +175,7 @@ func opGetClass(ctx context.Context, svc wbem.Services, req *Request, b []byte) 
 }
 
 func opEnumerateClasses(ctx context.Context, svc wbem.Services, req *Request, b []byte) ([]byte, error) {
-	name, err := classParam(req, "ClassName", false)
-	if err != nil {
-		return b, err
-	}
-	deep, err := boolParam(req, "DeepInheritance", false)
+	name, deep, err := enumParams(req, false, false)
 	if err != nil {
 		return b, err
 	}
@@ -185,11 +194,7 @@ func opEnumerateClasses(ctx context.Context, svc wbem.Services, req *Request, b 
 }
 
 func opEnumerateClassNames(ctx context.Context, svc wbem.Services, req *Request, b []byte) ([]byte, error) {
-	name, err := classParam(req, "ClassName", false)
-	if err != nil {
-		return b, err
-	}
-	deep, err := boolParam(req, "DeepInheritance", false)
+	name, deep, err := enumParams(req, false, false)
 	if err != nil {
 		return b, err
 	}
@@ -229,11 +234,7 @@ func opGetInstance(ctx context.Context, svc wbem.Services, req *Request, b []byt
 }
 
 func opEnumerateInstances(ctx context.Context, svc wbem.Services, req *Request, b []byte) ([]byte, error) {
-	name, err := classParam(req, "ClassName", true)
-	if err != nil {
-		return b, err
-	}
-	deep, err := boolParam(req, "DeepInheritance", true)
+	name, deep, err := enumParams(req, true, true)
 	if err != nil {
 		return b, err
 	}

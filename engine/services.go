@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -113,11 +112,8 @@ func (s *Services) cancelAll(code status.HRESULT) {
 // (a provider that ignores its context runs to completion and its later
 // callbacks are dropped). It does not wait for a callback in progress.
 func (s *Services) CancelAsyncCall(sink wbem.ObjectSink) error {
-	if sink == nil {
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink is nil")
-	}
-	if !reflect.TypeOf(sink).Comparable() {
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink must be a pointer (comparable) value")
+	if err := wbem.CheckSink(sink); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	var list []*op
@@ -175,10 +171,7 @@ func (s *Services) checkAsync(path, method string, flags int32, sink wbem.Object
 	case s.e.shuttingDown():
 		return status.New(status.WBEM_E_SHUTTING_DOWN, "the object manager is shutting down")
 	}
-	if !reflect.TypeOf(sink).Comparable() {
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink must be a pointer (comparable) value")
-	}
-	return nil
+	return wbem.CheckSink(sink)
 }
 
 // start registers the operation, performs the checks that need no

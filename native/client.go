@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -668,8 +667,8 @@ func (s *clientServices) ExecMethodAsync(ctx context.Context, path, method strin
 	case len(method) > 255:
 		return status.New(status.WBEM_E_METHOD_NAME_TOO_WIDE, "method name longer than 255 characters")
 	}
-	if !reflect.TypeOf(sink).Comparable() {
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink must be a pointer (comparable) value")
+	if err := wbem.CheckSink(sink); err != nil {
+		return err
 	}
 	c := s.c
 	call := &clientCall{c: c, svc: s, sink: sink, path: path, sendStatus: flags&wbem.FlagSendStatus != 0}
@@ -829,11 +828,8 @@ func (k *clientCall) deliverFinal(hr status.HRESULT, param string, err *status.E
 // server's own final status for it is then dropped), and the server is
 // asked to cancel it, which cancels the provider's context.
 func (s *clientServices) CancelAsyncCall(sink wbem.ObjectSink) error {
-	if sink == nil {
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink is nil")
-	}
-	if !reflect.TypeOf(sink).Comparable() {
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink must be a pointer (comparable) value")
+	if err := wbem.CheckSink(sink); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	var list []*clientCall

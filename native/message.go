@@ -263,23 +263,11 @@ func appendResult(dst []byte, m *message) []byte {
 		dst = append(dst, `,"class":`...)
 		dst = cimjson.AppendClass(dst, m.resClass)
 	case resClasses:
-		dst = append(dst, `,"classes":[`...)
-		for i, c := range m.classes {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = cimjson.AppendClass(dst, c)
-		}
-		dst = append(dst, ']')
+		dst = append(dst, `,"classes":`...)
+		dst = cimjson.AppendArray(dst, m.classes, cimjson.AppendClass)
 	case resNames:
-		dst = append(dst, `,"names":[`...)
-		for i, n := range m.names {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = cimjson.AppendString(dst, n)
-		}
-		dst = append(dst, ']')
+		dst = append(dst, `,"names":`...)
+		dst = cimjson.AppendArray(dst, m.names, cimjson.AppendString)
 	case resInstance:
 		dst = append(dst, `,"instance":`...)
 		dst = cimjson.AppendInstance(dst, m.instance)
@@ -287,35 +275,17 @@ func appendResult(dst []byte, m *message) []byte {
 		dst = append(dst, `,"out":`...)
 		dst = cimjson.AppendInstance(dst, m.instance)
 	case resInstances:
-		dst = append(dst, `,"instances":[`...)
-		for i, o := range m.instances {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = cimjson.AppendInstance(dst, o)
-		}
-		dst = append(dst, ']')
+		dst = append(dst, `,"instances":`...)
+		dst = cimjson.AppendArray(dst, m.instances, cimjson.AppendInstance)
 	case resPaths:
-		dst = append(dst, `,"paths":[`...)
-		for i, p := range m.paths {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = cimjson.AppendPath(dst, p)
-		}
-		dst = append(dst, ']')
+		dst = append(dst, `,"paths":`...)
+		dst = cimjson.AppendArray(dst, m.paths, cimjson.AppendPath)
 	case resQualifier:
 		dst = append(dst, `,"qualifier":`...)
 		dst = cimjson.AppendQualifierDecl(dst, m.qualifier)
 	case resQualifiers:
-		dst = append(dst, `,"qualifiers":[`...)
-		for i, q := range m.qualifiers {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = cimjson.AppendQualifierDecl(dst, q)
-		}
-		dst = append(dst, ']')
+		dst = append(dst, `,"qualifiers":`...)
+		dst = cimjson.AppendArray(dst, m.qualifiers, cimjson.AppendQualifierDecl)
 	}
 	return dst
 }

@@ -11,6 +11,7 @@ package wbem
 
 import (
 	"context"
+	"reflect"
 
 	"github.com/gowbem/gowbem/cim"
 	"github.com/gowbem/gowbem/status"
@@ -65,6 +66,18 @@ type ObjectSink interface {
 	// SetStatus reports progress (flags StatusProgress) or the final
 	// status (flags StatusComplete) with its error object on failure.
 	SetStatus(flags int32, hr status.HRESULT, param string, errObj *cim.Instance) status.HRESULT
+}
+
+// CheckSink returns a WBEM_E_INVALID_PARAMETER error for a sink that an
+// object manager cannot take: nil, or not comparable (see ObjectSink).
+func CheckSink(sink ObjectSink) error {
+	if sink == nil {
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink is nil")
+	}
+	if !reflect.TypeOf(sink).Comparable() {
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink must be a pointer (comparable) value")
+	}
+	return nil
 }
 
 // Services is the set of operations on one namespace of an object

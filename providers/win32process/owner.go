@@ -84,15 +84,11 @@ func ownerUID(pid int) (uint32, error) {
 // name. When the owner cannot be read (the process ended meanwhile),
 // ReturnValue is ReturnUnknownFailure and both are NULL, as in WMI.
 func (p *Provider) getOwner(call *provider.Call) (*cim.Instance, error) {
-	pid, err := pidFromPath(call.Path)
+	uid, failed, err := callOwner(call)
 	if err != nil {
 		return nil, err
 	}
-	uid, err := ownerUID(pid)
-	if isStatus(err) {
-		return nil, err
-	}
-	if err != nil {
+	if failed {
 		return newOut(call, ReturnUnknownFailure)
 	}
 	host, err := os.Hostname()
@@ -107,6 +103,21 @@ func (p *Provider) getOwner(call *provider.Call) (*cim.Instance, error) {
 		return nil, err
 	}
 	return out, out.Set("Domain", cim.NewString(host))
+}
+
+// callOwner reads the owner of the process that call.Path names. A WBEM
+// status, which ends the call, is returned as err; any other failure to
+// read the owner sets failed, to be reported through ReturnValue.
+func callOwner(call *provider.Call) (uid uint32, failed bool, err error) {
+	pid, err := pidFromPath(call.Path)
+	if err != nil {
+		return 0, false, err
+	}
+	uid, err = ownerUID(pid)
+	if isStatus(err) {
+		return 0, false, err
+	}
+	return uid, err != nil, nil
 }
 
 // isStatus reports whether err is a WBEM status to end the call with
@@ -133,15 +144,11 @@ func UnixUserSID(uid uint32) string { return "S-1-22-1-" + strconv.FormatUint(ui
 // getOwnerSid runs Win32_Process.GetOwnerSid: Sid is UnixUserSID of the
 // owner. Failures are as for GetOwner.
 func (p *Provider) getOwnerSid(call *provider.Call) (*cim.Instance, error) {
-	pid, err := pidFromPath(call.Path)
+	uid, failed, err := callOwner(call)
 	if err != nil {
 		return nil, err
 	}
-	uid, err := ownerUID(pid)
-	if isStatus(err) {
-		return nil, err
-	}
-	if err != nil {
+	if failed {
 		return newOut(call, ReturnUnknownFailure)
 	}
 	out, err := newOut(call, ReturnSuccess)

@@ -122,6 +122,11 @@ type PasswordOptions struct {
 	// Logger receives warnings (a mapped local account that does not
 	// exist); default slog.Default().
 	Logger *slog.Logger
+	// RecheckInterval is how often the file's modification stamp is
+	// checked for changes made by other processes (wbem user add); 0
+	// checks at every login. wbemd uses one second, so that a busy
+	// server does not stat the file for every request.
+	RecheckInterval time.Duration
 }
 
 // UserInfo describes one user of the password file.
@@ -149,7 +154,9 @@ type PasswordFile struct {
 	lines []pwLine
 	index map[string]int // name → index in lines
 	stamp fileStamp
-	err   error // why the file on disk is unusable; logins fail meanwhile
+	// checked is when the stamp was last compared with the file.
+	checked time.Time
+	err     error // why the file on disk is unusable; logins fail meanwhile
 	cache map[[sha256.Size]byte]cacheEntry
 
 	dmu     sync.Mutex
@@ -261,6 +268,13 @@ func (p *PasswordFile) reloadLocked() error {
 // became unusable makes every login fail (and is logged once) until it is
 // fixed.
 func (p *PasswordFile) refreshLocked() error {
+	if iv := p.opts.RecheckInterval; iv > 0 && p.err == nil {
+		now := time.Now()
+		if now.Sub(p.checked) < iv {
+			return nil
+		}
+		p.checked = now
+	}
 	fi, err := os.Stat(p.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		fi, err = nil, nil

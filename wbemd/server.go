@@ -342,7 +342,7 @@ func (s *Server) authenticator() (*security.Authenticator, error) {
 		var pf *security.PasswordFile
 		if s.opts.PasswordFile != "off" {
 			var err error
-			pf, err = security.LoadPasswordFile(s.opts.PasswordFile, &security.PasswordOptions{AdminGroups: s.opts.AdminGroups, Logger: s.log})
+			pf, err = security.LoadPasswordFile(s.opts.PasswordFile, &security.PasswordOptions{AdminGroups: s.opts.AdminGroups, Logger: s.log, RecheckInterval: time.Second})
 			if err != nil {
 				s.authErr = fmt.Errorf("wbemd: %w", err)
 				return

@@ -62,6 +62,11 @@ prints each figure as a ratio to it.`,
 			}
 			var res *loadgen.Result
 			switch protocol {
+			case "floor":
+				// A floor server in another process (wbem bench --serve-floor).
+				p := loadgen.NewHTTPPoster("http://"+u.Host+"/", []byte(loadgen.CIMXMLEcho), nil, loadgen.FloorBody[:16], conns)
+				defer p.Close()
+				res = loadgen.Run(ctx, fmt.Sprintf("floor process (%d conns)", conns), conns, warm, duration, p.Call)
 			case "cimxml":
 				target := "http://" + u.Host + "/cimom"
 				hdr := loadgen.CIMXMLHeader("Echo", "root%2Fdefault%3ATestMeth")
@@ -117,7 +122,7 @@ prints each figure as a ratio to it.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&protocol, "protocol", "cimxml", "protocol: cimxml, wsman or native")
+	f.StringVar(&protocol, "protocol", "cimxml", "protocol: cimxml, wsman, native, or floor (a --serve-floor process)")
 	f.IntVar(&conns, "conns", 1, "HTTP connections (cimxml, wsman, floor)")
 	f.IntVar(&inflight, "inflight", 256, "calls in flight on the one native connection")
 	f.DurationVar(&duration, "duration", 10*time.Second, "measuring time")

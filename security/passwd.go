@@ -157,7 +157,7 @@ type PasswordFile struct {
 	// checked is when the stamp was last compared with the file.
 	checked time.Time
 	err     error // why the file on disk is unusable; logins fail meanwhile
-	cache map[[sha256.Size]byte]cacheEntry
+	cache   map[[sha256.Size]byte]cacheEntry
 
 	dmu     sync.Mutex
 	dummies map[int][]byte // cost → hash of a random password

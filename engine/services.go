@@ -154,24 +154,16 @@ func (s *Services) ExecMethodAsync(ctx context.Context, path, method string, in 
 	return s.start(ctx, path, method, in, flags, wctx, sink, false)
 }
 
-// checkAsync performs the argument checks of ExecMethodAsync.
+// checkAsync performs the argument checks of ExecMethodAsync (step 1,
+// answered synchronously: A2).
 func (s *Services) checkAsync(path, method string, flags int32, sink wbem.ObjectSink) error {
-	// Step 1: argument checks, answered synchronously (A2).
-	switch {
-	case sink == nil:
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink is nil")
-	case path == "":
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "object path is empty")
-	case method == "":
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "method name is empty")
-	case flags&^wbem.FlagSendStatus != 0:
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "flags 0x%X are not allowed for ExecMethodAsync (0 or 0x80)", flags)
-	case len(method) > 255:
-		return status.New(status.WBEM_E_METHOD_NAME_TOO_WIDE, "method name longer than 255 characters")
-	case s.e.shuttingDown():
+	if err := wbem.CheckAsyncArgs(path, method, flags, sink); err != nil {
+		return err
+	}
+	if s.e.shuttingDown() {
 		return status.New(status.WBEM_E_SHUTTING_DOWN, "the object manager is shutting down")
 	}
-	return wbem.CheckSink(sink)
+	return nil
 }
 
 // start registers the operation, performs the checks that need no
@@ -372,11 +364,8 @@ func (o *op) prepareTarget() error {
 // ExecMethod implements wbem.Services: the synchronous mode, built on the
 // asynchronous one (spec §13.2). If ctx ends first, the call is cancelled.
 func (s *Services) ExecMethod(ctx context.Context, path, method string, in *cim.Instance, wctx *cim.NamedValues) (*cim.Instance, error) {
-	if path == "" || method == "" {
-		return nil, status.New(status.WBEM_E_INVALID_PARAMETER, "object path and method name are required")
-	}
-	if len(method) > 255 {
-		return nil, status.New(status.WBEM_E_METHOD_NAME_TOO_WIDE, "method name longer than 255 characters")
+	if err := wbem.CheckCallArgs(path, method); err != nil {
+		return nil, err
 	}
 	if s.e.shuttingDown() {
 		return nil, status.New(status.WBEM_E_SHUTTING_DOWN, "the object manager is shutting down")

@@ -655,19 +655,7 @@ func (s *clientServices) unlink(call *clientCall) {
 // starting the call (an unknown class, the quota) arrive as the final
 // status. Cancelling ctx cancels the call like CancelAsyncCall.
 func (s *clientServices) ExecMethodAsync(ctx context.Context, path, method string, in *cim.Instance, flags int32, wctx *cim.NamedValues, sink wbem.ObjectSink) error {
-	switch {
-	case sink == nil:
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink is nil")
-	case path == "":
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "object path is empty")
-	case method == "":
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "method name is empty")
-	case flags&^wbem.FlagSendStatus != 0:
-		return status.New(status.WBEM_E_INVALID_PARAMETER, "flags 0x%X are not allowed for ExecMethodAsync (0 or 0x80)", flags)
-	case len(method) > 255:
-		return status.New(status.WBEM_E_METHOD_NAME_TOO_WIDE, "method name longer than 255 characters")
-	}
-	if err := wbem.CheckSink(sink); err != nil {
+	if err := wbem.CheckAsyncArgs(path, method, flags, sink); err != nil {
 		return err
 	}
 	c := s.c

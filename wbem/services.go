@@ -68,6 +68,37 @@ type ObjectSink interface {
 	SetStatus(flags int32, hr status.HRESULT, param string, errObj *cim.Instance) status.HRESULT
 }
 
+// CheckCallArgs checks what every method call needs (spec §2.2 S1, DD-2,
+// DD-23): an object path and a method name, the name at most 255
+// characters long.
+func CheckCallArgs(path, method string) error {
+	switch {
+	case path == "":
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "object path is empty")
+	case method == "":
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "method name is empty")
+	case len(method) > 255:
+		return status.New(status.WBEM_E_METHOD_NAME_TOO_WIDE, "method name longer than 255 characters")
+	}
+	return nil
+}
+
+// CheckAsyncArgs checks the arguments of ExecMethodAsync that are
+// answered synchronously (spec §2.4 A1, §13.1 step 1): a sink (A1 comes
+// first), CheckCallArgs, and flags 0 or FlagSendStatus.
+func CheckAsyncArgs(path, method string, flags int32, sink ObjectSink) error {
+	if sink == nil {
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "sink is nil")
+	}
+	if flags&^FlagSendStatus != 0 {
+		return status.New(status.WBEM_E_INVALID_PARAMETER, "flags 0x%X are not allowed for ExecMethodAsync (0 or 0x80)", flags)
+	}
+	if err := CheckCallArgs(path, method); err != nil {
+		return err
+	}
+	return CheckSink(sink)
+}
+
 // CheckSink returns a WBEM_E_INVALID_PARAMETER error for a sink that an
 // object manager cannot take: nil, or not comparable (see ObjectSink).
 func CheckSink(sink ObjectSink) error {

@@ -1,6 +1,8 @@
 package cimtest
 
 import (
+	"bytes"
+	"sync"
 	"testing"
 	"time"
 )
@@ -30,4 +32,25 @@ func Poll(timeout, interval time.Duration, f func() error) error {
 		}
 		time.Sleep(interval)
 	}
+}
+
+// LogBuffer is a goroutine-safe buffer for capturing a server's logs in
+// tests (slog handlers write to it from many goroutines).
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write implements io.Writer.
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }

@@ -1,10 +1,10 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gowbem/gowbem/cimtest"
 	"io"
 	"log/slog"
 	"net"
@@ -14,7 +14,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -47,22 +46,7 @@ const (
 )
 
 // logBuffer collects a server's logs (safe for concurrent writes).
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type logBuffer = cimtest.LogBuffer
 
 // testServer is a running wbemd with its data directory and logs.
 type testServer struct {
@@ -159,17 +143,7 @@ func startServer(t *testing.T, mod func(*wbemd.Options)) *testServer {
 // after timeout.
 func checkFor(t *testing.T, timeout, interval time.Duration, f func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(interval)
-	}
+	cimtest.CheckFor(t, timeout, interval, f)
 }
 
 // Addresses of the listeners.

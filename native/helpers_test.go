@@ -3,6 +3,7 @@ package native
 import (
 	"context"
 	"errors"
+	"github.com/gowbem/gowbem/cimtest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -383,17 +384,7 @@ func inParams(t testing.TB, svc wbem.Services, class, method string, vals map[st
 // checkFor polls f until it returns nil or the timeout passes.
 func checkFor(t testing.TB, timeout, interval time.Duration, f func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(interval)
-	}
+	cimtest.CheckFor(t, timeout, interval, f)
 }
 
 // waitCall waits for a call with a timeout.

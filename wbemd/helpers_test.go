@@ -1,10 +1,10 @@
 package wbemd
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"github.com/gowbem/gowbem/cimtest"
 	"io"
 	"log/slog"
 	"net"
@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -89,22 +88,7 @@ var whoModule = provider.Module{
 }
 
 // logBuffer collects a server's logs.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type logBuffer = cimtest.LogBuffer
 
 // testServer is a running Server with its logs.
 type testServer struct {
@@ -168,17 +152,7 @@ var errNotYet error = notYet{}
 // after timeout.
 func checkFor(t *testing.T, timeout, interval time.Duration, f func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(interval)
-	}
+	cimtest.CheckFor(t, timeout, interval, f)
 }
 
 // addUser adds a user to the server's password file (cheap hashes unless

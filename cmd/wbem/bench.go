@@ -58,7 +58,9 @@ prints each figure as a ratio to it.`,
 				floor = loadgen.Run(ctx, fmt.Sprintf("floor (%d conns)", conns), conns, warm, duration, p.Call)
 				p.Close()
 				stop()
-				printf(cmd, "%s\n", floor)
+				if !g.json {
+					printf(cmd, "%s\n", floor)
+				}
 			}
 			var res *loadgen.Result
 			switch protocol {
@@ -110,11 +112,24 @@ prints each figure as a ratio to it.`,
 			default:
 				return fmt.Errorf("unknown protocol %q (cimxml, wsman, native)", protocol)
 			}
-			line := res.String()
-			if floor != nil && floor.Rate() > 0 {
-				line += fmt.Sprintf("  = %.2f x floor", res.Rate()/floor.Rate())
+			if g.json {
+				out := map[string]any{"result": benchJSON(res)}
+				if floor != nil {
+					out["floor"] = benchJSON(floor)
+					if floor.Rate() > 0 {
+						out["ratio_to_floor"] = res.Rate() / floor.Rate()
+					}
+				}
+				if err := writeJSON(cmd, out); err != nil {
+					return err
+				}
+			} else {
+				line := res.String()
+				if floor != nil && floor.Rate() > 0 {
+					line += fmt.Sprintf("  = %.2f x floor", res.Rate()/floor.Rate())
+				}
+				printf(cmd, "%s\n", line)
 			}
-			printf(cmd, "%s\n", line)
 			if res.Errors > 0 {
 				return fmt.Errorf("%d of %d calls failed", res.Errors, res.Calls)
 			}
@@ -167,4 +182,16 @@ func (g *globals) basicAuth(hdr http.Header) {
 	}
 	r := http.Request{Header: hdr}
 	r.SetBasicAuth(g.user, g.password)
+}
+
+// benchJSON is the JSON form of a load result.
+func benchJSON(r *loadgen.Result) map[string]any {
+	m := map[string]any{
+		"name": r.Name, "calls": r.Calls, "errors": r.Errors, "seconds": r.Duration.Seconds(),
+		"calls_per_second": r.Rate(), "p50_us": r.Percentile(50).Microseconds(), "p99_us": r.Percentile(99).Microseconds(),
+	}
+	if r.FirstError != nil {
+		m["first_error"] = r.FirstError.Error()
+	}
+	return m
 }

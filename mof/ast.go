@@ -287,6 +287,7 @@ const (
 
 var litKindNames = [...]string{"null", "boolean", "integer", "real", "string", "char16", "array", "alias", "instance", "identifier"}
 
+// String returns the kind's name ("integer", "string", ...).
 func (k LiteralKind) String() string {
 	if int(k) < len(litKindNames) {
 		return litKindNames[k]

@@ -53,6 +53,8 @@ type Error struct {
 // Pos returns the position of the error.
 func (e *Error) Pos() Pos { return Pos{File: e.File, Line: e.Line, Col: e.Col} }
 
+// Error returns "file:line:col: message", or the message alone when the
+// error has no position.
 func (e *Error) Error() string {
 	p := e.Pos()
 	if p == (Pos{}) {

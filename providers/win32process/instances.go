@@ -40,7 +40,21 @@ func (p *Provider) GetInstance(ctx context.Context, req *provider.InstanceReques
 	case err != nil:
 		return nil, asStatus(err)
 	}
-	return fill(newInst, info, newHostInfo())
+	inst, err := fill(newInst, info, newHostInfo())
+	if err != nil {
+		return nil, err
+	}
+	// Keys other than Handle (the DMTF keys of CIM_Process, when the
+	// class has them) must name this process too.
+	for _, k := range req.Path.Keys {
+		if k.Name == "" || strings.EqualFold(k.Name, "Handle") {
+			continue
+		}
+		if v, ok := inst.Get(k.Name); !ok || !strings.EqualFold(v.Text(), k.Value.Text) {
+			return nil, status.New(status.WBEM_E_NOT_FOUND, "no instance %s", req.Path.RelPath())
+		}
+	}
+	return inst, nil
 }
 
 // EnumerateInstances implements provider.InstanceProvider: one instance

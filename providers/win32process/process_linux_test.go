@@ -431,6 +431,19 @@ func TestInstances(t *testing.T) {
 	}
 	check(inst)
 
+	// A full DMTF key set names the process when the other keys match it.
+	full := processPath(self)
+	for _, k := range []string{"CSName", "OSName", "CreationClassName"} {
+		full.Keys = append(full.Keys, cim.KeyBinding{Name: k, Value: cim.KeyValue{Kind: cim.KeyString, Text: inst.Value(k).Text()}})
+	}
+	if _, err := p.GetInstance(ctx, &provider.InstanceRequest{Namespace: Namespace, Class: processClass, Path: full}); err != nil {
+		t.Errorf("GetInstance(%s): %v", full.RelPath(), err)
+	}
+	full.Keys[len(full.Keys)-1].Value.Text = "Other_Process"
+	if _, err := p.GetInstance(ctx, &provider.InstanceRequest{Namespace: Namespace, Class: processClass, Path: full}); status.Code(err) != status.WBEM_E_NOT_FOUND {
+		t.Errorf("GetInstance with a key naming another class: %v, want WBEM_E_NOT_FOUND", err)
+	}
+
 	for _, h := range []string{"0", "-1", "abc", "01", "self", "2147483647", strconv.Itoa(goneProcess(t))} {
 		path := &cim.ObjectPath{Class: ClassName, Keys: []cim.KeyBinding{{Name: "Handle", Value: cim.KeyValue{Kind: cim.KeyString, Text: h}}}}
 		_, err := p.GetInstance(ctx, &provider.InstanceRequest{Namespace: Namespace, Class: processClass, Path: path})

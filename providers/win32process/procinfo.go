@@ -84,10 +84,7 @@ func pidFromPath(path *cim.ObjectPath) (int, error) {
 	case len(path.Keys) == 1 && path.Keys[0].Name == "":
 		text = path.Keys[0].Value.Text
 	default:
-		return 0, status.New(status.WBEM_E_NOT_FOUND, "%s is named by its Handle alone: no instance %s", ClassName, path.RelPath())
-	}
-	if len(path.Keys) != 1 {
-		return 0, status.New(status.WBEM_E_NOT_FOUND, "%s is named by its Handle alone: no instance %s", ClassName, path.RelPath())
+		return 0, status.New(status.WBEM_E_NOT_FOUND, "%s is named by its Handle: no instance %s", ClassName, path.RelPath())
 	}
 	pid, ok := parsePID(text)
 	if !ok {

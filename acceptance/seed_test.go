@@ -16,41 +16,11 @@ import (
 	"time"
 
 	"github.com/gowbem/gowbem/cim"
-	"github.com/gowbem/gowbem/engine"
-	"github.com/gowbem/gowbem/mof"
-	"github.com/gowbem/gowbem/provider"
-	"github.com/gowbem/gowbem/providers"
-	"github.com/gowbem/gowbem/repository"
+	"github.com/gowbem/gowbem/internal/testsupport"
 	"github.com/gowbem/gowbem/status"
 	"github.com/gowbem/gowbem/wbem"
 	"github.com/gowbem/gowbem/wbem/swbem"
 )
-
-// newEngine returns an engine over a memory repository with the built-in
-// providers compiled and registered, as wbemd sets itself up.
-func newEngine(t *testing.T) *engine.Engine {
-	t.Helper()
-	repo := repository.NewMemory()
-	reg := provider.NewRegistry()
-	for _, m := range providers.BuiltIn() {
-		if err := m.Register(reg); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := mof.CompileSource(repo, m.MOFName, m.MOF, mof.CompileOptions{Namespace: m.Namespace}); err != nil {
-			t.Fatalf("compile %s: %v", m.MOFName, err)
-		}
-	}
-	e, err := engine.New(engine.Options{Repository: repo, Providers: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = e.Shutdown(ctx)
-	})
-	return e
-}
 
 // comSink is a C++-style IWbemObjectSink: it records Indicate and
 // SetStatus calls in order.
@@ -107,7 +77,7 @@ func (s *comSink) wait(t *testing.T) {
 // SetStatus(0, WBEM_S_NO_ERROR, NULL, NULL).
 func TestSeedTestMethEcho(t *testing.T) {
 	ctx := context.Background()
-	svc, err := newEngine(t).Services(ctx, `root\default`)
+	svc, err := testsupport.BuiltinEngine(t).Services(ctx, `root\default`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +146,7 @@ func TestSeedTestMethEcho(t *testing.T) {
 func TestSeedWin32ProcessCreateAsync(t *testing.T) {
 	ctx := context.Background()
 	// set Services = getobject("winmgmts:root\cimv2")
-	raw, err := newEngine(t).Services(ctx, `root\cimv2`)
+	raw, err := testsupport.BuiltinEngine(t).Services(ctx, `root\cimv2`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,12 +229,21 @@ func TestSeedWin32ProcessCreateAsync(t *testing.T) {
 	if processID.Type() != cim.Uint32 || pid == 0 {
 		t.Fatalf("ProcessId = %v (%s), want a non-zero uint32", processID, processID.Type())
 	}
-	// The process really runs: /proc/<pid>/cmdline is "sleep 30".
-	cmdline, err := os.ReadFile("/proc/" + strconv.FormatUint(pid, 10) + "/cmdline")
-	if err != nil {
-		t.Fatalf("process %d does not run: %v", pid, err)
+	// The process really runs: /proc/<pid>/cmdline is "sleep 30". The
+	// kernel may briefly show an empty command line right after the
+	// process starts, so poll for a moment.
+	var got string
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		cmdline, err := os.ReadFile("/proc/" + strconv.FormatUint(pid, 10) + "/cmdline")
+		if err != nil {
+			t.Fatalf("process %d does not run: %v", pid, err)
+		}
+		got = strings.ReplaceAll(strings.TrimRight(string(cmdline), "\x00"), "\x00", " ")
+		if got == "sleep 30" || time.Now().After(deadline) {
+			break
+		}
 	}
-	if got := strings.ReplaceAll(strings.TrimRight(string(cmdline), "\x00"), "\x00", " "); got != "sleep 30" {
+	if got != "sleep 30" {
 		t.Errorf("process %d runs %q, want %q", pid, got, "sleep 30")
 	}
 	// Clean up through the same object manager: Terminate on the instance.

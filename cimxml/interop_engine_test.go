@@ -1,10 +1,7 @@
 package cimxml
 
 import (
-	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -12,9 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gowbem/gowbem/cimtest"
-	"github.com/gowbem/gowbem/engine"
 )
 
 // TestInteropWbemcliEngine runs wbemcli against the Handler serving the
@@ -25,23 +19,7 @@ func TestInteropWbemcliEngine(t *testing.T) {
 	if _, err := os.Stat(wbemcliPath); err != nil {
 		t.Fatalf("wbemcli is required for this test (apt-get install sblim-wbemcli): %v", err)
 	}
-	repo := cimtest.NewRepository(t)
-	e, err := engine.New(engine.Options{
-		Repository: repo,
-		Providers: cimtest.NewRegistry(t, map[string]any{
-			cimtest.TestProvider: cimtest.NewMux().Handle("Echo", cimtest.Echo()),
-		}),
-		ServerName: "localhost",
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = e.Shutdown(ctx)
-	}()
+	e := newCimtestEngine(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

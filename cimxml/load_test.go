@@ -18,6 +18,7 @@ import (
 
 	"github.com/gowbem/gowbem/cimtest"
 	"github.com/gowbem/gowbem/engine"
+	"github.com/gowbem/gowbem/internal/testsupport"
 )
 
 // TestLoadEcho measures Echo invocations per second over loopback HTTP/1.1
@@ -43,7 +44,7 @@ func TestLoadEcho(t *testing.T) {
 			w.Write(trivial)
 		}), body, "root%2Fdefault%3ATestMeth"},
 		{"echo (fake Services)", newTestHandler(), body, "root%2Fdefault%3ATestMeth"},
-		{"echo (engine + cimtest.Echo provider)", NewHandler(HandlerOptions{Connector: newLoadEngine(t)}), engineBody, "root%2Ftest%3ATST_Widget"},
+		{"echo (engine + cimtest.Echo provider)", NewHandler(HandlerOptions{Connector: newCimtestEngine(t)}), engineBody, "root%2Ftest%3ATST_Widget"},
 	} {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -59,8 +60,12 @@ func TestLoadEcho(t *testing.T) {
 	}
 }
 
-func newLoadEngine(t *testing.T) *engine.Engine {
-	e, err := engine.New(engine.Options{
+// newCimtestEngine returns the real engine over the cimtest model
+// (namespace root/test, TST_Widget with the WMI SDK's static Echo served
+// by cimtest.Echo), shut down when the test ends.
+func newCimtestEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	return testsupport.NewEngine(t, engine.Options{
 		Repository: cimtest.NewRepository(t),
 		Providers: cimtest.NewRegistry(t, map[string]any{
 			cimtest.TestProvider: cimtest.NewMux().Handle("Echo", cimtest.Echo()),
@@ -68,10 +73,6 @@ func newLoadEngine(t *testing.T) *engine.Engine {
 		ServerName: "localhost",
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
 }
 
 func loadRun(t *testing.T, addr string, body []byte, object string, conns int, d time.Duration) float64 {

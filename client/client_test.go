@@ -16,12 +16,10 @@ import (
 
 	"github.com/gowbem/gowbem/cim"
 	"github.com/gowbem/gowbem/cimxml"
-	"github.com/gowbem/gowbem/engine"
-	"github.com/gowbem/gowbem/mof"
+	"github.com/gowbem/gowbem/internal/testsupport"
 	"github.com/gowbem/gowbem/native"
 	"github.com/gowbem/gowbem/provider"
 	"github.com/gowbem/gowbem/providers/testmeth"
-	"github.com/gowbem/gowbem/repository"
 	"github.com/gowbem/gowbem/security"
 	"github.com/gowbem/gowbem/status"
 	"github.com/gowbem/gowbem/wbem"
@@ -35,18 +33,7 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 // and CIM-XML on 127.0.0.1.
 func startServer(t *testing.T, auth func(*http.Request) (*security.Identity, error)) *httptest.Server {
 	t.Helper()
-	repo := repository.NewMemory()
-	if _, err := mof.CompileSource(repo, testmeth.Module.MOFName, testmeth.Module.MOF, mof.CompileOptions{Namespace: testmeth.Namespace}); err != nil {
-		t.Fatal(err)
-	}
-	reg := provider.NewRegistry()
-	if err := testmeth.Module.Register(reg); err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.New(engine.Options{Repository: repo, Providers: reg, Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := testsupport.Engine(t, []provider.Module{testmeth.Module})
 	nh := native.NewHandler(native.HandlerOptions{Connector: eng, Logger: quiet(), Authenticate: auth})
 	mux := http.NewServeMux()
 	mux.Handle(native.Path, nh)
@@ -55,7 +42,6 @@ func startServer(t *testing.T, auth func(*http.Request) (*security.Identity, err
 	t.Cleanup(func() {
 		_ = nh.Close()
 		srv.Close()
-		_ = eng.Shutdown(context.Background())
 	})
 	return srv
 }

@@ -17,12 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/gowbem/gowbem/cim"
 	"github.com/gowbem/gowbem/client"
+	"github.com/gowbem/gowbem/internal/testsupport"
 	"github.com/gowbem/gowbem/providers"
-	"github.com/gowbem/gowbem/security"
 	"github.com/gowbem/gowbem/wbem"
 	"github.com/gowbem/gowbem/wbemd"
 )
@@ -64,24 +62,17 @@ type testServer struct {
 func startServer(t *testing.T, mod func(*wbemd.Options)) *testServer {
 	t.Helper()
 	dir := t.TempDir()
-	pf, err := security.LoadPasswordFile(filepath.Join(dir, wbemd.PasswordFileName), &security.PasswordOptions{Cost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
 	me, err := user.Current()
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pf.AddUser(mainUser, mainPass, me.Username); err != nil {
 		t.Fatal(err)
 	}
 	bobAccount := ""
 	if _, err := user.Lookup("nobody"); err == nil {
 		bobAccount = "nobody"
 	}
-	if err := pf.AddUser(bobUser, bobPass, bobAccount); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.AddUsers(t, filepath.Join(dir, wbemd.PasswordFileName), 0,
+		testsupport.User{Name: mainUser, Password: mainPass, Account: me.Username},
+		testsupport.User{Name: bobUser, Password: bobPass, Account: bobAccount})
 	logs := &logBuffer{}
 	opts := wbemd.Options{
 		DataDir:     dir,

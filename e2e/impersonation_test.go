@@ -12,9 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/gowbem/gowbem/security"
+	"github.com/gowbem/gowbem/internal/testsupport"
 	"github.com/gowbem/gowbem/wbemd"
 )
 
@@ -40,16 +38,9 @@ func TestCreateRunsAsCaller(t *testing.T) {
 	gid, _ := strconv.Atoi(u.Gid)
 
 	s := startServer(t, func(o *wbemd.Options) {})
-	pf, err := security.LoadPasswordFile(filepath.Join(s.dir, wbemd.PasswordFileName), &security.PasswordOptions{Cost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pf.AddUser("carol", "carol-pw", account); err != nil {
-		t.Fatal(err)
-	}
-	if err := pf.AddUser("unmapped", "unmapped-pw", ""); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.AddUsers(t, filepath.Join(s.dir, wbemd.PasswordFileName), 0,
+		testsupport.User{Name: "carol", Password: "carol-pw", Account: account},
+		testsupport.User{Name: "unmapped", Password: "unmapped-pw"})
 	setSD(t, s, "root/cimv2", "allow Administrators 0x6003F inherit\n"+
 		"allow user:carol Enable,MethodExecute,RemoteAccess\n"+
 		"allow user:unmapped Enable,MethodExecute,RemoteAccess\n")

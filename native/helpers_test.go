@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/gowbem/gowbem/cimtest"
+	"github.com/gowbem/gowbem/internal/testsupport"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,10 +17,8 @@ import (
 
 	"github.com/gowbem/gowbem/cim"
 	"github.com/gowbem/gowbem/engine"
-	"github.com/gowbem/gowbem/mof"
 	"github.com/gowbem/gowbem/provider"
 	"github.com/gowbem/gowbem/providers/testmeth"
-	"github.com/gowbem/gowbem/repository"
 	"github.com/gowbem/gowbem/security"
 	"github.com/gowbem/gowbem/status"
 	"github.com/gowbem/gowbem/wbem"
@@ -260,30 +259,17 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	repo := repository.NewMemory()
-	if _, err := mof.CompileSource(repo, testmeth.Module.MOFName, testmeth.Module.MOF, mof.CompileOptions{Namespace: testmeth.Namespace}); err != nil {
-		t.Fatalf("compiling testmeth: %v", err)
-	}
-	if _, err := mof.CompileSource(repo, "ntest.mof", []byte(ntestMOF), mof.CompileOptions{Namespace: testNS}); err != nil {
-		t.Fatalf("compiling ntest: %v", err)
-	}
-	reg := provider.NewRegistry()
-	if err := testmeth.Module.Register(reg); err != nil {
-		t.Fatal(err)
-	}
 	prov := newTestProvider()
-	if err := reg.Register("NativeTestProvider", func() (any, error) { return prov, nil }); err != nil {
-		t.Fatal(err)
-	}
-	eo := o.engine
-	eo.Repository, eo.Providers = repo, reg
-	if eo.Logger == nil {
-		eo.Logger = quietLogger()
-	}
-	eng, err := engine.New(eo)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ntest := provider.Module{Name: "NativeTestProvider", Namespace: testNS, MOFName: "ntest.mof", MOF: []byte(ntestMOF),
+		New: func() (any, error) { return prov, nil }}
+	eng := testsupport.Engine(t, []provider.Module{testmeth.Module, ntest}, func(eo *engine.Options) {
+		repo, reg, quiet := eo.Repository, eo.Providers, eo.Logger
+		*eo = o.engine
+		eo.Repository, eo.Providers = repo, reg
+		if eo.Logger == nil {
+			eo.Logger = quiet
+		}
+	})
 	ho := o.handler
 	ho.Connector = eng
 	if ho.Logger == nil {
@@ -298,9 +284,6 @@ func newEnv(t testing.TB, o envOptions) *env {
 		prov.releaseAll()
 		_ = h.Close()
 		srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = eng.Shutdown(ctx)
 	})
 	return e
 }

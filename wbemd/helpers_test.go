@@ -17,11 +17,11 @@ import (
 
 	"github.com/gowbem/gowbem/cim"
 	"github.com/gowbem/gowbem/cimxml"
+	"github.com/gowbem/gowbem/internal/testsupport"
 	"github.com/gowbem/gowbem/provider"
 	"github.com/gowbem/gowbem/providers"
 	"github.com/gowbem/gowbem/security"
 	"github.com/gowbem/gowbem/status"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // whoMOF declares Test_WhoAmI in root/default, where the built-in TestMeth
@@ -159,16 +159,8 @@ func checkFor(t *testing.T, timeout, interval time.Duration, f func() error) {
 // cost says otherwise).
 func (s *testServer) addUser(t *testing.T, name, password, account string, cost int) {
 	t.Helper()
-	if cost == 0 {
-		cost = bcrypt.MinCost
-	}
-	p, err := security.LoadPasswordFile(filepath.Join(s.dir, PasswordFileName), &security.PasswordOptions{Cost: cost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AddUser(name, password, account); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.AddUsers(t, filepath.Join(s.dir, PasswordFileName), cost,
+		testsupport.User{Name: name, Password: password, Account: account})
 }
 
 // trustingClient returns an HTTP client that trusts the server's

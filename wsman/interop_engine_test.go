@@ -17,37 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gowbem/gowbem/engine"
-	"github.com/gowbem/gowbem/mof"
-	"github.com/gowbem/gowbem/provider"
-	"github.com/gowbem/gowbem/providers"
-	"github.com/gowbem/gowbem/repository"
+	"github.com/gowbem/gowbem/internal/testsupport"
 	"github.com/gowbem/gowbem/security"
 	"github.com/gowbem/gowbem/wsman"
 )
-
-// newEngine builds the real object manager with the built-in providers
-// over a memory repository, as the server does at start.
-func newEngine(t *testing.T) *engine.Engine {
-	t.Helper()
-	repo := repository.NewMemory()
-	reg := provider.NewRegistry()
-	for _, m := range providers.BuiltIn() {
-		if _, err := mof.CompileSource(repo, m.MOFName, m.MOF, mof.CompileOptions{Namespace: m.Namespace}); err != nil {
-			t.Fatalf("compiling %s: %v", m.MOFName, err)
-		}
-		if err := m.Register(reg); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e, err := engine.New(engine.Options{Repository: repo, Providers: reg,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Shutdown(context.Background()) })
-	return e
-}
 
 // TestInteropPywinrmEngine drives the real engine with its built-in
 // providers (TST_Widget in root/test, TestMeth in root/default) through
@@ -68,7 +41,7 @@ func TestInteropPywinrmEngine(t *testing.T) {
 		}
 		return &security.Identity{User: u, UID: -1, Remote: true, Method: "basic"}, nil
 	}
-	h := wsman.NewHandler(wsman.HandlerOptions{Connector: newEngine(t), Authenticate: auth,
+	h := wsman.NewHandler(wsman.HandlerOptions{Connector: testsupport.BuiltinEngine(t), Authenticate: auth,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
@@ -122,23 +95,7 @@ func TestInteropPywinrmEngine(t *testing.T) {
 // second through the handler and the real engine over HTTP on the
 // loopback interface, with 16 keep-alive connections.
 func BenchmarkHTTPInvokeEngine16(b *testing.B) {
-	repo := repository.NewMemory()
-	reg := provider.NewRegistry()
-	for _, m := range providers.BuiltIn() {
-		if _, err := mof.CompileSource(repo, m.MOFName, m.MOF, mof.CompileOptions{Namespace: m.Namespace}); err != nil {
-			b.Fatal(err)
-		}
-		if err := m.Register(reg); err != nil {
-			b.Fatal(err)
-		}
-	}
-	e, err := engine.New(engine.Options{Repository: repo, Providers: reg,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.Shutdown(context.Background())
-	h := wsman.NewHandler(wsman.HandlerOptions{Connector: e, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h := wsman.NewHandler(wsman.HandlerOptions{Connector: testsupport.BuiltinEngine(b), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	uri := wsman.ResourceURI("root/default", "TestMeth")

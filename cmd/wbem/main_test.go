@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gowbem/gowbem/internal/testsupport"
 )
 
 // The shared test data sits beside the repository: /work/main/cmd/wbem ->
@@ -23,31 +25,16 @@ const (
 	tstMethods  = sharedDir + "/conformance/tst_methods.mof"
 )
 
-// wbemBin is the wbem binary built once by TestMain in testRoot, a
-// temporary folder removed when the tests end.
-var wbemBin, testRoot string
+// wbemBin is the wbem binary built once by TestMain in a temporary
+// folder (testRoot) removed when the tests end.
+var wbemBin string
+
+// testRoot is the temporary folder of wbemBin.
+func testRoot() string { return filepath.Dir(wbemBin) }
 
 // TestMain builds the command once; the tests run it as a subprocess, as
 // a user would.
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "wbem-cli-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	testRoot = dir
-	wbemBin = filepath.Join(dir, "wbem")
-	build := exec.Command("go", "build", "-o", wbemBin, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building wbem:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testsupport.MainWithBinary(m, "wbem", &wbemBin) }
 
 // result is what one run of the binary produced.
 type result struct {
@@ -137,7 +124,7 @@ func cimSchemaRepository(t *testing.T) string {
 	t.Helper()
 	mustExist(t, schemaEntry)
 	schemaRepo.once.Do(func() {
-		schemaRepo.dir = filepath.Join(testRoot, "schema-repo")
+		schemaRepo.dir = filepath.Join(testRoot(), "schema-repo")
 		schemaRepo.res = runWBEM(t, nil, "--repository", schemaRepo.dir, "mofcomp", schemaEntry)
 	})
 	if schemaRepo.res.code != 0 {

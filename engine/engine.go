@@ -10,9 +10,9 @@
 // The engine knows no wire format. Transports and in-process clients reach
 // it through wbem.Services values returned by Engine.Services.
 //
-// Lock order (outer first): Engine.mu (services set) → Services.mu
-// (operation table) → op.mu (operation state) → hostsMu / host.loadMu →
-// scheduler.mu (worker pools). register takes op.mu under Services.mu and
+// Lock order (outer first): Engine.mu (services set) → a Services
+// operation-table shard's mu → op.mu (operation state) → hostsMu / host.loadMu →
+// scheduler.mu (worker pools). register takes op.mu under the shard's mu and
 // start keeps it through the checks (Authorizer, repository, dispatch
 // cache) so that no cancel sees a half-built operation; a slow Authorizer
 // therefore delays a cancel of that call. No lock is held while a
@@ -222,7 +222,7 @@ func (e *Engine) OpenServices(ctx context.Context, ns string) (*Services, error)
 	if err := e.authorize(ctx, name, security.Enable); err != nil {
 		return nil, err
 	}
-	s := &Services{e: e, ns: name, bySink: make(map[wbem.ObjectSink]*op)}
+	s := &Services{e: e, ns: name}
 	if e.closed.Load() {
 		return nil, status.New(status.WBEM_E_SHUTTING_DOWN, "the object manager is shutting down")
 	}

@@ -93,7 +93,7 @@ func (h *host) load() error {
 		return status.New(status.WBEM_E_PROVIDER_LOAD_FAILURE, "provider %s could not be created: %v", h.name, err)
 	}
 	if in, ok := impl.(provider.Initializer); ok {
-		svc := &Services{e: e, ns: h.ns, bySink: nil}
+		svc := &Services{e: e, ns: h.ns, noCalls: true}
 		ctx := security.WithIdentity(context.Background(), security.Process())
 		if err := in.Initialize(ctx, &provider.InitInfo{Name: h.name, Namespace: h.ns, Services: svc}); err != nil {
 			e.trace(TraceEvent{Kind: "InitializationOperationFailureEvent", Namespace: h.ns, Provider: h.name, Code: status.WBEM_E_INITIALIZATION_FAILURE, Detail: err.Error()})

@@ -2,9 +2,12 @@ package engine
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gowbem/gowbem/cim"
 	"github.com/gowbem/gowbem/provider"
@@ -19,11 +22,38 @@ import (
 type Services struct {
 	e  *Engine
 	ns string
+	// noCalls marks the Services a provider gets during Initialize: it
+	// reads, but starts no method calls.
+	noCalls bool
 
-	mu      sync.Mutex
-	bySink  map[wbem.ObjectSink]*op
-	pending int
-	closed  bool
+	// The operation table is sharded by sink so that goroutines calling
+	// through one connection do not all queue on one lock.
+	shards  [opShards]opShard
+	pending atomic.Int64
+	closed  atomic.Bool
+}
+
+// opShards is the number of shards of an operation table.
+const opShards = 8
+
+// opShard is one shard of a Services operation table: the pending
+// operations of the sinks that hash to it, each sink's operations in a
+// list through op.nextSameSink.
+type opShard struct {
+	mu     sync.Mutex
+	bySink map[wbem.ObjectSink]*op
+	_      [48]byte // keep shards on separate cache lines
+}
+
+// shard returns the shard of sink: by pointer for pointer sinks (the
+// usual case, DD-39), shard 0 for other comparable values, whose equal
+// copies must meet in one shard.
+func (s *Services) shard(sink wbem.ObjectSink) *opShard {
+	if reflect.TypeOf(sink).Kind() != reflect.Pointer {
+		return &s.shards[0]
+	}
+	p := uintptr((*[2]unsafe.Pointer)(unsafe.Pointer(&sink))[1])
+	return &s.shards[(p>>4^p>>10)%opShards]
 }
 
 var _ wbem.Services = (*Services)(nil)
@@ -39,38 +69,46 @@ func (s *Services) Namespace() string { return s.ns }
 // unlocks it, so that a concurrent cancel never sees a half-built op.
 func (s *Services) register(o *op) error {
 	e := s.e
+	if s.noCalls {
+		return status.New(status.WBEM_E_INVALID_OPERATION, "method calls are not available during provider initialisation")
+	}
 	if e.pending.Add(1) > int64(e.opts.MaxPending) {
 		e.pending.Add(-1)
 		return errQuota("engine pending")
 	}
-	s.mu.Lock()
-	if s.closed || s.bySink == nil {
-		s.mu.Unlock()
-		e.pending.Add(-1)
-		return status.New(status.WBEM_E_INVALID_OPERATION, "the services object is closed")
-	}
-	if s.pending >= e.opts.MaxPendingPerConnection {
-		s.mu.Unlock()
+	if s.pending.Add(1) > int64(e.opts.MaxPendingPerConnection) {
+		s.pending.Add(-1)
 		e.pending.Add(-1)
 		return errQuota("connection pending")
 	}
-	s.pending++
+	sh := s.shard(o.sink)
+	sh.mu.Lock()
+	if s.closed.Load() {
+		sh.mu.Unlock()
+		s.pending.Add(-1)
+		e.pending.Add(-1)
+		return status.New(status.WBEM_E_INVALID_OPERATION, "the services object is closed")
+	}
+	if sh.bySink == nil {
+		sh.bySink = make(map[wbem.ObjectSink]*op)
+	}
 	o.mu.Lock()
-	o.nextSameSink = s.bySink[o.sink]
-	s.bySink[o.sink] = o
-	s.mu.Unlock()
+	o.nextSameSink = sh.bySink[o.sink]
+	sh.bySink[o.sink] = o
+	sh.mu.Unlock()
 	return nil
 }
 
 // unregister removes o from the table.
 func (s *Services) unregister(o *op) {
-	s.mu.Lock()
-	head := s.bySink[o.sink]
+	sh := s.shard(o.sink)
+	sh.mu.Lock()
+	head := sh.bySink[o.sink]
 	if head == o {
 		if o.nextSameSink == nil {
-			delete(s.bySink, o.sink)
+			delete(sh.bySink, o.sink)
 		} else {
-			s.bySink[o.sink] = o.nextSameSink
+			sh.bySink[o.sink] = o.nextSameSink
 		}
 	} else {
 		for p := head; p != nil; p = p.nextSameSink {
@@ -81,21 +119,24 @@ func (s *Services) unregister(o *op) {
 		}
 	}
 	o.nextSameSink = nil
-	s.pending--
-	s.mu.Unlock()
+	sh.mu.Unlock()
+	s.pending.Add(-1)
 	s.e.pending.Add(-1)
 	s.e.releaseUser(o)
 }
 
 // ops returns the pending operations.
 func (s *Services) ops() []*op {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]*op, 0, s.pending)
-	for _, head := range s.bySink {
-		for o := head; o != nil; o = o.nextSameSink {
-			out = append(out, o)
+	out := make([]*op, 0, s.pending.Load())
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for _, head := range sh.bySink {
+			for o := head; o != nil; o = o.nextSameSink {
+				out = append(out, o)
+			}
 		}
+		sh.mu.Unlock()
 	}
 	return out
 }
@@ -115,12 +156,13 @@ func (s *Services) CancelAsyncCall(sink wbem.ObjectSink) error {
 	if err := wbem.CheckSink(sink); err != nil {
 		return err
 	}
-	s.mu.Lock()
+	sh := s.shard(sink)
+	sh.mu.Lock()
 	var list []*op
-	for o := s.bySink[sink]; o != nil; o = o.nextSameSink {
+	for o := sh.bySink[sink]; o != nil; o = o.nextSameSink {
 		list = append(list, o)
 	}
-	s.mu.Unlock()
+	sh.mu.Unlock()
 	if len(list) == 0 {
 		return status.New(status.WBEM_E_NOT_FOUND, "no pending call uses this sink")
 	}
@@ -133,9 +175,9 @@ func (s *Services) CancelAsyncCall(sink wbem.ObjectSink) error {
 // Close implements wbem.Services: pending calls end with
 // WBEM_E_CALL_CANCELLED and further calls fail.
 func (s *Services) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
+	// Calls that registered before closed was set are in the table by the
+	// time ops takes each shard's lock, so cancelAll reaches them.
+	s.closed.Store(true)
 	s.cancelAll(status.WBEM_E_CALL_CANCELLED)
 	s.e.forget(s)
 	return nil

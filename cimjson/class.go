@@ -150,12 +150,7 @@ func appendMethod(dst []byte, m *cim.Method) []byte {
 // DecodeClass decodes a class written by AppendClass (null gives nil).
 func DecodeClass(data []byte) (*cim.Class, error) {
 	var d Decoder
-	r := Reader{data: data}
-	c := d.ReadClass(&r)
-	if err := r.End(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return decodeAll(data, d.ReadClass)
 }
 
 // ReadClass reads a class (or null, giving nil) from r.
@@ -375,12 +370,7 @@ func AppendQualifierDecl(dst []byte, q *cim.QualifierDecl) []byte {
 // AppendQualifierDecl (null gives nil).
 func DecodeQualifierDecl(data []byte) (*cim.QualifierDecl, error) {
 	var d Decoder
-	r := Reader{data: data}
-	q := d.ReadQualifierDecl(&r)
-	if err := r.End(); err != nil {
-		return nil, err
-	}
-	return q, nil
+	return decodeAll(data, d.ReadQualifierDecl)
 }
 
 // ReadQualifierDecl reads a qualifier declaration (or null) from r.

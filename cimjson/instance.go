@@ -131,12 +131,7 @@ func DecodeInstance(data []byte, resolve func(className string) *cim.Class) (*ci
 
 // Instance decodes an instance written by AppendInstance (null gives nil).
 func (d *Decoder) Instance(data []byte) (*cim.Instance, error) {
-	r := Reader{data: data}
-	i := d.ReadInstance(&r)
-	if err := r.End(); err != nil {
-		return nil, err
-	}
-	return i, nil
+	return decodeAll(data, d.ReadInstance)
 }
 
 // ReadInstance reads an instance (or null, giving nil) from r.

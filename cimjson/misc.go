@@ -19,12 +19,7 @@ func AppendPath(dst []byte, p *cim.ObjectPath) []byte {
 // DecodePath decodes a path written by AppendPath (null gives nil). The
 // WMI form and the DMTF URI form are accepted.
 func DecodePath(data []byte) (*cim.ObjectPath, error) {
-	r := Reader{data: data}
-	p := ReadPath(&r)
-	if err := r.End(); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return decodeAll(data, ReadPath)
 }
 
 // ReadPath reads a path string (or null, giving nil) from r.
@@ -76,12 +71,7 @@ func AppendNamedValues(dst []byte, nv *cim.NamedValues) []byte {
 // gives nil).
 func DecodeNamedValues(data []byte) (*cim.NamedValues, error) {
 	var d Decoder
-	r := Reader{data: data}
-	nv := d.ReadNamedValues(&r)
-	if err := r.End(); err != nil {
-		return nil, err
-	}
-	return nv, nil
+	return decodeAll(data, d.ReadNamedValues)
 }
 
 // ReadNamedValues reads a named-value set (or null, giving nil) from r.
@@ -155,12 +145,7 @@ func AppendError(dst []byte, err error) []byte {
 
 // DecodeError decodes an error written by AppendError (null gives nil).
 func DecodeError(data []byte) (*status.Error, error) {
-	r := Reader{data: data}
-	e := ReadError(&r)
-	if err := r.End(); err != nil {
-		return nil, err
-	}
-	return e, nil
+	return decodeAll(data, ReadError)
 }
 
 // ReadError reads a status error object (or null, giving nil) from r.

@@ -160,10 +160,17 @@ func DecodeValue(data []byte) (cim.Value, error) {
 
 // Value decodes a value written by AppendValue (see DecodeValue).
 func (d *Decoder) Value(data []byte) (cim.Value, error) {
+	return decodeAll(data, d.ReadValue)
+}
+
+// decodeAll reads one JSON document from data with read and checks that
+// nothing but white space follows it.
+func decodeAll[T any](data []byte, read func(*Reader) T) (T, error) {
 	r := Reader{data: data}
-	v := d.ReadValue(&r)
+	v := read(&r)
 	if err := r.End(); err != nil {
-		return cim.Value{}, err
+		var zero T
+		return zero, err
 	}
 	return v, nil
 }

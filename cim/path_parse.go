@@ -593,7 +593,7 @@ func pathFormatReal(f float64) string {
 		return "0.0"
 	}
 	s := strconv.FormatFloat(f, 'g', -1, 64)
-	if strings.IndexAny(s, ".e") < 0 {
+	if !strings.ContainsAny(s, ".e") {
 		s += ".0"
 	}
 	return s

@@ -73,6 +73,7 @@ func (r *Repository) AddQualifier(ns string, q *cim.QualifierDecl) {
 	n := r.ns[nsKey(ns)]
 	if n == nil {
 		r.t.Fatalf("cimtest: namespace %s does not exist", ns)
+		return
 	}
 	n.quals[strings.ToLower(q.Name)] = q
 }

@@ -262,6 +262,7 @@ func expectExtended(t testing.TB, c cimtest.Callback, providerName, paramInfo st
 	e := c.ExtendedStatus()
 	if e == nil {
 		t.Fatalf("final status %v has no __ExtendedStatus", c)
+		return nil
 	}
 	if e.Operation != "ExecMethod" {
 		t.Errorf("Operation = %q, want ExecMethod", e.Operation)

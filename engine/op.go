@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -349,15 +348,4 @@ func (o *op) callProvider(h *host) (err error) {
 		}
 	}()
 	return h.methods.ExecMethod(o, &o.call, o)
-}
-
-// errOf converts a context error of the provider into a WBEM error.
-func errOf(err error) error {
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.WBEM_E_PROVIDER_TIMED_OUT
-	case errors.Is(err, context.Canceled):
-		return status.WBEM_E_CALL_CANCELLED
-	}
-	return err
 }

@@ -87,8 +87,8 @@ func TestT02_IndicateThenFail(t *testing.T) {
 // valueSink is not comparable (it holds a slice), so it cannot identify
 // its operations (DD-39).
 type valueSink struct {
-	calls []string
-	n     *int
+	_ []string
+	n *int
 }
 
 func (v valueSink) Indicate([]*cim.Instance) status.HRESULT { *v.n++; return 0 }

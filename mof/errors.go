@@ -1,7 +1,6 @@
 package mof
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -131,8 +130,4 @@ func (s *errorSink) add(p Pos, msg string, err error) {
 		return
 	}
 	s.list = append(s.list, &Error{File: p.File, Line: p.Line, Col: p.Col, Msg: msg, Err: err})
-}
-
-func (s *errorSink) addf(p Pos, format string, args ...any) {
-	s.add(p, fmt.Sprintf(format, args...), nil)
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // valueSink is a sink of a non-comparable type (a struct holding a slice).
-type valueSink struct{ seen []string }
+type valueSink struct{ _ []string }
 
 func (valueSink) Indicate([]*cim.Instance) status.HRESULT { return 0 }
 func (valueSink) SetStatus(int32, status.HRESULT, string, *cim.Instance) status.HRESULT {

@@ -26,6 +26,7 @@ func TestCreateRunsAsCaller(t *testing.T) {
 		t.Skip("wbemd must run as root to start processes as another user")
 	}
 	account := fmt.Sprintf("gowbeme2e%d", os.Getpid()%100000)
+	_ = exec.Command("userdel", account).Run() // a leftover of an aborted run
 	if out, err := exec.Command("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", account).CombinedOutput(); err != nil {
 		t.Fatalf("useradd %s: %v: %s", account, err, out)
 	}

@@ -1535,6 +1535,10 @@ func (d *decoder) param(id elemID) (Param, error) {
 		if p.Name, err = d.required("NAME"); err != nil {
 			return p, err
 		}
+		if p.Name == "" {
+			// An empty name would be taken for the return value.
+			return p, notValid("<" + string(d.s.name) + "> has an empty NAME")
+		}
 	}
 	if d.valErr == nil {
 		defer func() {

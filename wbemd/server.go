@@ -274,6 +274,9 @@ func New(opts Options) (*Server, error) {
 			repo.Close()
 			return nil, fmt.Errorf("wbemd: provider %s: %w", m.Name, err)
 		}
+		if strings.EqualFold(m.Name, systemsecurity.ProviderName) {
+			continue // compiled into every namespace below
+		}
 		if _, err := mof.CompileSource(repo, m.MOFName, m.MOF, mof.CompileOptions{Namespace: m.Namespace, KeepExisting: keepDMTF}); err != nil {
 			repo.Close()
 			return nil, fmt.Errorf("wbemd: compiling %s: %w", m.MOFName, err)

@@ -142,6 +142,13 @@ func (s *Services) ops() []*op {
 }
 
 func (s *Services) cancelAll(code status.HRESULT) {
+	// Nothing pending: skip the shards (CIM-XML and WS-Man close a
+	// Services after every request). A call registering concurrently
+	// counted itself before this load, or sees closed under its shard's
+	// lock and is refused.
+	if s.pending.Load() == 0 {
+		return
+	}
 	for _, o := range s.ops() {
 		o.cancel(code)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -37,7 +36,7 @@ func newMethodCommand(g *globals) *cobra.Command {
 			if g.json {
 				var b []byte
 				b = append(b, `{"method":`...)
-				b = appendJSONString(b, m.Name)
+				b = cimjson.AppendString(b, m.Name)
 				b = append(b, `,"static":`...)
 				b = append(b, fmt.Sprint(m.IsStatic())...)
 				b = append(b, `,"in":`...)
@@ -75,11 +74,6 @@ func appendSig(b []byte, c *cim.Class) []byte {
 		return append(b, "null"...)
 	}
 	return cimjson.AppendClass(b, c)
-}
-
-func appendJSONString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(b, q...)
 }
 
 // lookupMethod finds the method named by PATH and METHOD.
@@ -266,7 +260,7 @@ func report(cmd *cobra.Command, g *globals, out *cim.Instance, err error) error 
 		b = append(b, fmt.Sprintf(`,"status":{"code":%d,"hex":"0x%08X","name":%q}`, uint32(hr), uint32(hr), hr.String())...)
 		if err != nil {
 			b = append(b, `,"error":`...)
-			b = appendJSONString(b, err.Error())
+			b = cimjson.AppendString(b, err.Error())
 		}
 		b = append(b, '}')
 		if werr := writeRaw(cmd, b); werr != nil {
